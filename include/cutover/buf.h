@@ -1,0 +1,46 @@
+/* buf.h: the one growable byte buffer (after git's strbuf and curl's dynbuf).
+ * data is never NULL after buf_init and always NUL-terminated, so a buffer
+ * of text can be handed to C string functions.  A buffer may carry a cap:
+ * growth past it fails with CUT_ELIMIT instead of eating memory. */
+#ifndef CUTOVER_BUF_H
+#define CUTOVER_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include "cutover/err.h"
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap; /* allocated bytes, 0 while data points at the shared empty string */
+    size_t max; /* 0: no cap */
+};
+
+#define BUF_INIT {buf_empty_, 0, 0, 0}
+extern char buf_empty_[1];
+
+/* Initialise b with cap max (0 for none). Allocates nothing; can't fail. */
+void buf_init(struct buf *b, size_t max);
+/* Free b's memory and leave it initialised and empty. */
+void buf_free(struct buf *b);
+/* Empty b, keeping its memory for reuse. Can't fail. */
+void buf_reset(struct buf *b);
+/* Make room for n more bytes beyond len. */
+enum cut_err buf_grow(struct buf *b, size_t n);
+enum cut_err buf_append(struct buf *b, const void *p, size_t n);
+enum cut_err buf_puts(struct buf *b, const char *s);
+enum cut_err buf_putc(struct buf *b, char c);
+enum cut_err buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Drop the first n bytes (n <= len). Can't fail. */
+void buf_consume(struct buf *b, size_t n);
+/* Shorten to n bytes (n <= len). Can't fail. */
+void buf_truncate(struct buf *b, size_t n);
+/* Hand b's memory to the caller, who frees it with free(); b is left empty.
+ * Returns a malloc'd string even for an empty buffer, or NULL on ENOMEM. */
+char *buf_detach(struct buf *b, size_t *len);
+/* Make b's content equal to n bytes at p. */
+enum cut_err buf_set(struct buf *b, const void *p, size_t n);
+
+#endif

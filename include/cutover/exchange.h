@@ -1,0 +1,86 @@
+/* exchange.h: one HTTP exchange (a request and its response), the record
+ * the three tools pass between them.  Every string and body is owned by
+ * the exchange and freed by exchange_release.  har.h reads and writes it
+ * as a HAR 1.2 entry (one JSON Lines line). */
+#ifndef CUTOVER_EXCHANGE_H
+#define CUTOVER_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cutover/buf.h"
+
+struct header {
+    char *name;  /* as on the wire, case kept */
+    char *value; /* folded lines joined by one space */
+};
+
+/* Headers in wire order, duplicates kept. */
+struct headers {
+    struct header *v;
+    size_t n, cap;
+};
+
+struct http_request {
+    char *method;
+    char *target;  /* request-target exactly as on the wire (_target) */
+    char *url;     /* absolute URL: http://host + target */
+    char *version; /* "HTTP/1.1" */
+    struct headers headers;
+    bool has_body;
+    struct buf body;       /* exactly as sent (chunking removed), possibly truncated */
+    int64_t body_size;     /* bytes of body on the wire before truncation; -1 unknown */
+    bool body_truncated;   /* body holds only the first --max-body bytes */
+    int64_t headers_size;  /* bytes of request line and headers; -1 unknown */
+};
+
+struct http_response {
+    int status; /* 0: no response (see exchange.error) */
+    char *reason;
+    char *version;
+    struct headers headers;
+    struct buf body;        /* content as delivered: decoded when compression is set */
+    int64_t body_size;      /* bytes of body on the wire (encoded); -1 unknown */
+    int64_t content_size;   /* bytes after content decoding (HAR content.size) */
+    char *compression;      /* "gzip", "deflate" when body was decoded; else NULL */
+    bool body_truncated;
+    int64_t headers_size;
+};
+
+struct exchange {
+    char *id;            /* _id */
+    int64_t started_us;  /* epoch microseconds of the first request byte */
+    double send_ms;      /* first to last request byte */
+    double wait_ms;      /* last request byte to first response byte */
+    double receive_ms;   /* first to last response byte */
+    struct http_request req;
+    struct http_response resp;
+    char *client, *server; /* "ip:port", IPv6 in brackets; may be NULL */
+    int64_t flow, seq;     /* -1 when unknown */
+    char *error;           /* replay: why no response came; NULL otherwise */
+    double lag_ms;         /* replay: send time minus due time; < 0 when absent */
+};
+
+/* Zero an exchange and set the "unknown" markers. Can't fail. */
+void exchange_init(struct exchange *x);
+/* Free everything x owns and re-initialise it. Accepts an initialised x. */
+void exchange_release(struct exchange *x);
+
+void headers_init(struct headers *h);
+void headers_release(struct headers *h);
+/* Append a copy of name[0..nlen) and value[0..vlen). */
+enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const char *value,
+                         size_t vlen);
+/* First header named name (case-insensitive), or NULL. */
+const struct header *headers_get(const struct headers *h, const char *name);
+/* Remove every header named name; returns how many. Can't fail. */
+size_t headers_remove(struct headers *h, const char *name);
+/* Replace the value of the first header named name, or append it. */
+enum cut_err headers_set(struct headers *h, const char *name, const char *value);
+/* Deep copy src into dst (dst initialised, contents replaced). */
+enum cut_err headers_copy(struct headers *dst, const struct headers *src);
+
+/* Set *dst to a malloc'd copy of p[0..n), freeing the old value. */
+enum cut_err exchange_strset(char **dst, const char *p, size_t n);
+
+#endif

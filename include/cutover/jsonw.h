@@ -1,0 +1,29 @@
+/* jsonw.h: a JSON writer that escapes straight into a struct buf, for the
+ * hot paths (capture's and replay's writers) where building a jansson tree
+ * per record would cost more than the rest of the work. The caller writes
+ * the punctuation; these write one value each. */
+#ifndef CUTOVER_JSONW_H
+#define CUTOVER_JSONW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cutover/buf.h"
+
+/* A quoted JSON string for p[0..n). Well-formed UTF-8 is copied; any byte
+ * that is not part of it is written as the code point of the same value
+ * (\u00XX), so the output is always valid JSON. */
+enum cut_err jsonw_str(struct buf *b, const void *p, size_t n);
+/* Same, for a C string; NULL writes null. */
+enum cut_err jsonw_cstr(struct buf *b, const char *s);
+/* A quoted key and the colon: "key": */
+enum cut_err jsonw_key(struct buf *b, const char *key);
+enum cut_err jsonw_i64(struct buf *b, int64_t v);
+enum cut_err jsonw_u64(struct buf *b, uint64_t v);
+/* A number with up to 3 decimals (milliseconds); non-finite writes -1. */
+enum cut_err jsonw_ms(struct buf *b, double v);
+/* A double, shortest form that round-trips ("%.17g" trimmed). */
+enum cut_err jsonw_double(struct buf *b, double v);
+/* An ISO-8601 UTC timestamp with milliseconds from epoch microseconds. */
+enum cut_err jsonw_time(struct buf *b, int64_t epoch_us);
+
+#endif

@@ -1,0 +1,632 @@
+/* har.c: HAR 1.2 entries as JSON Lines.  The writer is hand-rolled over
+ * jsonw (it is on capture's and replay's hot path); the reader uses jansson
+ * for one line at a time and never holds more than one line, except for a
+ * whole HAR document, which is loaded once. */
+#include "cutover/har.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cutover/jsonw.h"
+#include "cutover/text.h"
+
+/* ---- writer ---- */
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        enum cut_err e_ = (expr);                                                                  \
+        if (e_) return e_;                                                                         \
+    } while (0)
+
+static enum cut_err put_headers(struct buf *b, const struct headers *h)
+{
+    TRY(buf_putc(b, '['));
+    for (size_t i = 0; i < h->n; i++) {
+        TRY(buf_append(b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8));
+        TRY(jsonw_cstr(b, h->v[i].name));
+        TRY(buf_append(b, ",\"value\":", 9));
+        TRY(jsonw_cstr(b, h->v[i].value));
+        TRY(buf_putc(b, '}'));
+    }
+    return buf_putc(b, ']');
+}
+
+/* HAR's queryString: the target's query split on '&', names and values
+ * percent-decoded. */
+static enum cut_err put_query(struct buf *b, const char *target)
+{
+    TRY(buf_putc(b, '['));
+    const char *q = target ? strchr(target, '?') : NULL;
+    struct buf tmp = BUF_INIT;
+    enum cut_err e = CUT_OK;
+    int first = 1;
+    if (q) {
+        const char *end = q + 1 + strcspn(q + 1, "#");
+        for (const char *p = q + 1; p < end && !e;) {
+            const char *amp = memchr(p, '&', (size_t)(end - p));
+            if (!amp) amp = end;
+            if (amp > p) {
+                const char *eq = memchr(p, '=', (size_t)(amp - p));
+                const char *nend = eq ? eq : amp;
+                e = buf_append(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
+                first = 0;
+                buf_reset(&tmp);
+                if (!e) e = text_pct_decode(&tmp, p, (size_t)(nend - p), true);
+                if (!e) e = jsonw_str(b, tmp.data, tmp.len);
+                if (!e) e = buf_append(b, ",\"value\":", 9);
+                buf_reset(&tmp);
+                if (!e && eq) e = text_pct_decode(&tmp, eq + 1, (size_t)(amp - eq - 1), true);
+                if (!e) e = jsonw_str(b, tmp.data, tmp.len);
+                if (!e) e = buf_putc(b, '}');
+            }
+            p = amp + 1;
+        }
+    }
+    buf_free(&tmp);
+    return e ? e : buf_putc(b, ']');
+}
+
+/* "text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
+static enum cut_err put_text(struct buf *b, const struct buf *body, const char *enc_key)
+{
+    if (text_utf8_valid(body->data, body->len)) {
+        TRY(buf_append(b, "\"text\":", 7));
+        return jsonw_str(b, body->data, body->len);
+    }
+    TRY(buf_append(b, "\"text\":\"", 8));
+    TRY(text_b64_encode(b, body->data, body->len));
+    TRY(buf_append(b, "\",", 2));
+    TRY(jsonw_key(b, enc_key));
+    return buf_append(b, "\"base64\"", 8);
+}
+
+static const char *mime_of(const struct headers *h)
+{
+    const struct header *ct = headers_get(h, "Content-Type");
+    return ct ? ct->value : "";
+}
+
+static enum cut_err put_request(struct buf *b, const struct http_request *r)
+{
+    TRY(buf_append(b, "\"request\":{\"method\":", 20));
+    TRY(jsonw_cstr(b, r->method ? r->method : ""));
+    TRY(buf_append(b, ",\"url\":", 7));
+    TRY(jsonw_cstr(b, r->url ? r->url : (r->target ? r->target : "")));
+    TRY(buf_append(b, ",\"httpVersion\":", 15));
+    TRY(jsonw_cstr(b, r->version ? r->version : "HTTP/1.1"));
+    TRY(buf_append(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_headers(b, &r->headers));
+    TRY(buf_append(b, ",\"queryString\":", 15));
+    TRY(put_query(b, r->target));
+    TRY(buf_append(b, ",\"headersSize\":", 15));
+    TRY(jsonw_i64(b, r->headers_size));
+    TRY(buf_append(b, ",\"bodySize\":", 12));
+    TRY(jsonw_i64(b, r->has_body ? (r->body_size >= 0 ? r->body_size : (int64_t)r->body.len) : 0));
+    if (r->target) {
+        TRY(buf_append(b, ",\"_target\":", 11));
+        TRY(jsonw_cstr(b, r->target));
+    }
+    if (r->has_body) {
+        TRY(buf_append(b, ",\"postData\":{\"mimeType\":", 24));
+        TRY(jsonw_cstr(b, mime_of(&r->headers)));
+        TRY(buf_putc(b, ','));
+        TRY(put_text(b, &r->body, "_encoding"));
+        if (r->body_truncated) TRY(buf_append(b, ",\"_truncated\":true", 18));
+        TRY(buf_putc(b, '}'));
+    }
+    return buf_putc(b, '}');
+}
+
+static enum cut_err put_response(struct buf *b, const struct http_response *r)
+{
+    const struct header *loc = headers_get(&r->headers, "Location");
+    int64_t csize = r->content_size >= 0 ? r->content_size : (int64_t)r->body.len;
+    TRY(buf_append(b, "\"response\":{\"status\":", 21));
+    TRY(jsonw_i64(b, r->status));
+    TRY(buf_append(b, ",\"statusText\":", 14));
+    TRY(jsonw_cstr(b, r->reason ? r->reason : ""));
+    TRY(buf_append(b, ",\"httpVersion\":", 15));
+    TRY(jsonw_cstr(b, r->version ? r->version : (r->status ? "HTTP/1.1" : "")));
+    TRY(buf_append(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_headers(b, &r->headers));
+    TRY(buf_append(b, ",\"content\":{\"size\":", 19));
+    TRY(jsonw_i64(b, csize));
+    if (r->compression) {
+        TRY(buf_append(b, ",\"compression\":", 15));
+        TRY(jsonw_i64(b, r->body_size >= 0 ? csize - r->body_size : 0));
+    }
+    TRY(buf_append(b, ",\"mimeType\":", 12));
+    TRY(jsonw_cstr(b, mime_of(&r->headers)));
+    TRY(buf_putc(b, ','));
+    TRY(put_text(b, &r->body, "encoding"));
+    if (r->body_truncated) TRY(buf_append(b, ",\"_truncated\":true", 18));
+    TRY(buf_append(b, "},\"redirectURL\":", 16));
+    TRY(jsonw_cstr(b, loc ? loc->value : ""));
+    TRY(buf_append(b, ",\"headersSize\":", 15));
+    TRY(jsonw_i64(b, r->headers_size));
+    TRY(buf_append(b, ",\"bodySize\":", 12));
+    TRY(jsonw_i64(b, r->body_size >= 0 ? r->body_size : (r->status ? (int64_t)r->body.len : -1)));
+    return buf_putc(b, '}');
+}
+
+static double nonneg(double v)
+{
+    return v > 0 ? v : 0;
+}
+
+enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
+{
+    TRY(buf_append(b, "{\"_id\":", 7));
+    TRY(jsonw_cstr(b, x->id ? x->id : ""));
+    TRY(buf_append(b, ",\"startedDateTime\":", 19));
+    TRY(jsonw_time(b, x->started_us));
+    TRY(buf_append(b, ",\"time\":", 8));
+    TRY(jsonw_ms(b, nonneg(x->send_ms) + nonneg(x->wait_ms) + nonneg(x->receive_ms)));
+    TRY(buf_putc(b, ','));
+    TRY(put_request(b, &x->req));
+    TRY(buf_putc(b, ','));
+    TRY(put_response(b, &x->resp));
+    TRY(buf_append(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
+    TRY(jsonw_ms(b, x->send_ms < 0 ? -1 : x->send_ms));
+    TRY(buf_append(b, ",\"wait\":", 8));
+    TRY(jsonw_ms(b, x->wait_ms < 0 ? -1 : x->wait_ms));
+    TRY(buf_append(b, ",\"receive\":", 11));
+    TRY(jsonw_ms(b, x->receive_ms < 0 ? -1 : x->receive_ms));
+    TRY(buf_putc(b, '}'));
+    if (x->client) {
+        TRY(buf_append(b, ",\"_client\":", 11));
+        TRY(jsonw_cstr(b, x->client));
+    }
+    if (x->server) {
+        TRY(buf_append(b, ",\"_server\":", 11));
+        TRY(jsonw_cstr(b, x->server));
+    }
+    if (x->flow >= 0) {
+        TRY(buf_append(b, ",\"_flow\":", 9));
+        TRY(jsonw_i64(b, x->flow));
+    }
+    if (x->seq >= 0) {
+        TRY(buf_append(b, ",\"_seq\":", 8));
+        TRY(jsonw_i64(b, x->seq));
+    }
+    if (x->error) {
+        TRY(buf_append(b, ",\"_error\":", 10));
+        TRY(jsonw_cstr(b, x->error));
+    }
+    if (x->lag_ms >= 0) {
+        TRY(buf_append(b, ",\"_lag\":", 8));
+        TRY(jsonw_ms(b, x->lag_ms));
+    }
+    return buf_putc(b, '}');
+}
+
+enum cut_err har_write_doc_open(struct buf *b, const char *version)
+{
+    TRY(buf_puts(b, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cutover\",\"version\":"));
+    TRY(jsonw_cstr(b, version));
+    return buf_puts(b, "},\"pages\":[],\"entries\":[\n");
+}
+
+enum cut_err har_write_doc_close(struct buf *b)
+{
+    return buf_puts(b, "\n]}}\n");
+}
+
+/* ---- parser ---- */
+
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t jint(json_t *o, const char *key, int64_t dflt)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v)) return (int64_t)json_integer_value(v);
+    if (json_is_real(v)) return (int64_t)json_real_value(v);
+    return dflt;
+}
+
+static double jnum(json_t *o, const char *key, double dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static enum cut_err dupset(char **dst, const char *s)
+{
+    if (!s) return CUT_OK;
+    return exchange_strset(dst, s, strlen(s));
+}
+
+static enum cut_err parse_headers(json_t *arr, struct headers *h)
+{
+    size_t i;
+    json_t *it;
+    if (!json_is_array(arr)) return CUT_OK;
+    json_array_foreach(arr, i, it)
+    {
+        json_t *n = json_object_get(it, "name"), *v = json_object_get(it, "value");
+        if (!json_is_string(n) || !json_is_string(v)) return CUT_EPARSE;
+        TRY(headers_add(h, json_string_value(n), json_string_length(n), json_string_value(v),
+                        json_string_length(v)));
+    }
+    return CUT_OK;
+}
+
+/* Body text, base64-decoded when enc says so. */
+static enum cut_err parse_text(json_t *o, const char *enc_key, struct buf *out)
+{
+    json_t *t = json_object_get(o, "text");
+    const char *enc = jstr(o, enc_key);
+    buf_reset(out);
+    if (!json_is_string(t)) return CUT_OK;
+    if (enc && strcmp(enc, "base64") == 0)
+        return text_b64_decode(out, json_string_value(t), json_string_length(t));
+    return buf_append(out, json_string_value(t), json_string_length(t));
+}
+
+/* The request-target of a HAR url when _target is absent: path and query. */
+static const char *target_of_url(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p) return url;
+    p = strchr(p + 3, '/');
+    return p ? p : "/";
+}
+
+static int64_t parse_time(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int ms = 0;
+    char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!end) return 0;
+    if (*end == '.') {
+        int digits = 0;
+        for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+            if (digits < 3) ms = ms * 10 + (*end - '0');
+        while (digits > 0 && digits < 3) ms *= 10, digits++;
+    }
+    int64_t t = (int64_t)timegm(&tm);
+    if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
+        int off = ((end[1] - '0') * 10 + (end[2] - '0')) * 60 + (end[4] - '0') * 10 + (end[5] - '0');
+        t -= (*end == '+' ? 1 : -1) * (int64_t)off * 60;
+    }
+    return t * 1000000 + ms * 1000;
+}
+
+static enum cut_err parse_request(json_t *rq, struct http_request *r)
+{
+    const char *url = jstr(rq, "url"), *target = jstr(rq, "_target");
+    if (!jstr(rq, "method") || !url) return CUT_EPARSE;
+    TRY(dupset(&r->method, jstr(rq, "method")));
+    TRY(dupset(&r->url, url));
+    TRY(dupset(&r->target, target ? target : target_of_url(url)));
+    TRY(dupset(&r->version, jstr(rq, "httpVersion")));
+    TRY(parse_headers(json_object_get(rq, "headers"), &r->headers));
+    r->headers_size = jint(rq, "headersSize", -1);
+    json_t *pd = json_object_get(rq, "postData");
+    if (json_is_object(pd)) {
+        r->has_body = true;
+        TRY(parse_text(pd, "_encoding", &r->body));
+        r->body_truncated = json_is_true(json_object_get(pd, "_truncated"));
+    }
+    r->body_size = jint(rq, "bodySize", -1);
+    if (r->body_size < 0 && r->has_body) r->body_size = (int64_t)r->body.len;
+    return CUT_OK;
+}
+
+static enum cut_err parse_response(json_t *rs, struct http_response *r)
+{
+    if (!json_is_object(rs)) return CUT_EPARSE;
+    r->status = (int)jint(rs, "status", 0);
+    TRY(dupset(&r->reason, jstr(rs, "statusText")));
+    TRY(dupset(&r->version, jstr(rs, "httpVersion")));
+    TRY(parse_headers(json_object_get(rs, "headers"), &r->headers));
+    r->headers_size = jint(rs, "headersSize", -1);
+    r->body_size = jint(rs, "bodySize", -1);
+    json_t *c = json_object_get(rs, "content");
+    if (json_is_object(c)) {
+        TRY(parse_text(c, "encoding", &r->body));
+        r->content_size = jint(c, "size", (int64_t)r->body.len);
+        r->body_truncated = json_is_true(json_object_get(c, "_truncated"));
+        if (json_object_get(c, "compression")) {
+            const struct header *ce = headers_get(&r->headers, "Content-Encoding");
+            TRY(dupset(&r->compression, ce ? ce->value : "gzip"));
+        }
+    }
+    return CUT_OK;
+}
+
+static enum cut_err entry_from_json(json_t *o, struct exchange *x, char *err, size_t errlen)
+{
+    if (!json_is_object(o)) {
+        snprintf(err, errlen, "not a JSON object");
+        return CUT_EPARSE;
+    }
+    exchange_release(x);
+    if (parse_request(json_object_get(o, "request"), &x->req)) {
+        snprintf(err, errlen, "request: missing or invalid method, url or headers");
+        return CUT_EPARSE;
+    }
+    json_t *rs = json_object_get(o, "response");
+    if (rs && parse_response(rs, &x->resp)) {
+        snprintf(err, errlen, "response: invalid status, headers or content");
+        return CUT_EPARSE;
+    }
+    enum cut_err e = dupset(&x->id, jstr(o, "_id"));
+    if (!e) e = dupset(&x->client, jstr(o, "_client"));
+    if (!e) e = dupset(&x->server, jstr(o, "_server"));
+    if (!e) e = dupset(&x->error, jstr(o, "_error"));
+    if (e) return e;
+    x->started_us = parse_time(jstr(o, "startedDateTime"));
+    json_t *t = json_object_get(o, "timings");
+    x->send_ms = jnum(t, "send", -1);
+    x->wait_ms = jnum(t, "wait", -1);
+    x->receive_ms = jnum(t, "receive", -1);
+    x->flow = jint(o, "_flow", -1);
+    x->seq = jint(o, "_seq", -1);
+    x->lag_ms = jnum(o, "_lag", -1);
+    return CUT_OK;
+}
+
+enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *o = json_loadb(p, n, JSON_ALLOW_NUL, &je);
+    if (!o) {
+        snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
+        return CUT_EPARSE;
+    }
+    enum cut_err e = entry_from_json(o, x, err, errlen);
+    json_decref(o);
+    return e;
+}
+
+/* ---- reader ---- */
+
+struct har_reader {
+    FILE *f;
+    int own;
+    char *path;
+    size_t max_line;
+    struct buf in;     /* bytes read but not yet returned */
+    size_t pos;        /* start of the unread part of in */
+    long long offset;  /* file offset of in.data[pos] */
+    size_t line;
+    size_t torn;
+    int eof;
+    int oversize;      /* skipping the rest of an over-long line */
+    json_t *doc;       /* a HAR document's entries, when the input is one */
+    size_t doc_next;
+    char err[512];
+};
+
+enum cut_err har_reader_open(struct har_reader **out, const char *path, size_t max_line)
+{
+    struct har_reader *r = calloc(1, sizeof *r);
+    if (!r) return CUT_ENOMEM;
+    r->max_line = max_line ? max_line : HAR_DEFAULT_MAX_LINE;
+    buf_init(&r->in, 0);
+    r->path = strdup(path);
+    if (strcmp(path, "-") == 0) {
+        r->f = stdin;
+    } else {
+        r->f = fopen(path, "rb");
+        r->own = 1;
+    }
+    if (!r->f || !r->path) {
+        int saved = errno;
+        snprintf(r->err, sizeof r->err, "%s: %s", path, strerror(saved));
+        har_reader_free(r);
+        errno = saved;
+        *out = NULL;
+        return CUT_EIO;
+    }
+    *out = r;
+    return CUT_OK;
+}
+
+static enum cut_err fill(struct har_reader *r)
+{
+    if (r->pos > 0 && r->pos >= r->in.len / 2) {
+        buf_consume(&r->in, r->pos);
+        r->pos = 0;
+    }
+    TRY(buf_grow(&r->in, 1 << 16));
+    size_t n = fread(r->in.data + r->in.len, 1, r->in.cap - r->in.len - 1, r->f);
+    r->in.len += n;
+    r->in.data[r->in.len] = '\0';
+    if (n == 0) {
+        if (ferror(r->f)) {
+            snprintf(r->err, sizeof r->err, "%s: read error: %s", r->path, strerror(errno));
+            return CUT_EIO;
+        }
+        r->eof = 1;
+    }
+    return CUT_OK;
+}
+
+/* One complete line (without its newline), skipping blank lines. */
+static enum cut_err read_line(struct har_reader *r, const char **line, size_t *len,
+                              long long *off)
+{
+    for (;;) {
+        char *start = r->in.data + r->pos;
+        size_t avail = r->in.len - r->pos;
+        char *nl = avail ? memchr(start, '\n', avail) : NULL;
+        if (nl) {
+            size_t n = (size_t)(nl - start);
+            long long o = r->offset;
+            r->pos += n + 1;
+            r->offset += (long long)n + 1;
+            r->line++;
+            if (r->oversize) {
+                r->oversize = 0;
+                continue;
+            }
+            if (n > r->max_line) {
+                snprintf(r->err, sizeof r->err, "%s:%zu: line longer than %zu bytes", r->path,
+                         r->line, r->max_line);
+                return CUT_EPARSE;
+            }
+            if (n && start[n - 1] == '\r') n--;
+            if (n == 0) continue;
+            *line = start;
+            *len = n;
+            if (off) *off = o;
+            return CUT_OK;
+        }
+        if (avail > r->max_line) {
+            /* Drop what we have of an over-long line and skip to its end. */
+            r->offset += (long long)avail;
+            r->pos = r->in.len;
+            if (!r->oversize) {
+                r->oversize = 1;
+                snprintf(r->err, sizeof r->err, "%s:%zu: line longer than %zu bytes", r->path,
+                         r->line + 1, r->max_line);
+                return CUT_EPARSE;
+            }
+        }
+        if (r->eof) {
+            if (avail && !r->oversize) {
+                r->line++;
+                r->torn++;
+                snprintf(r->err, sizeof r->err,
+                         "%s:%zu: last line is incomplete (torn write?), skipped", r->path,
+                         r->line);
+            }
+            r->pos = r->in.len;
+            return CUT_EOF;
+        }
+        TRY(fill(r));
+    }
+}
+
+/* A pretty-printed HAR document: its first line is not a whole JSON value.
+ * Load the rest of the stream and keep log.entries. */
+static enum cut_err load_document(struct har_reader *r)
+{
+    while (!r->eof) {
+        if (r->in.len - r->pos > HAR_DEFAULT_MAX_LINE * 4) {
+            snprintf(r->err, sizeof r->err, "%s: HAR document larger than %zu bytes", r->path,
+                     HAR_DEFAULT_MAX_LINE * 4);
+            return CUT_ELIMIT;
+        }
+        TRY(fill(r));
+    }
+    json_error_t je;
+    json_t *o = json_loadb(r->in.data + r->pos, r->in.len - r->pos, 0, &je);
+    r->pos = r->in.len;
+    if (!o) {
+        snprintf(r->err, sizeof r->err, "%s:%d: invalid JSON: %s", r->path, je.line, je.text);
+        return CUT_EPARSE;
+    }
+    json_t *entries = json_object_get(json_object_get(o, "log"), "entries");
+    if (!json_is_array(entries)) {
+        json_decref(o);
+        snprintf(r->err, sizeof r->err, "%s: not a HAR document (no log.entries array)", r->path);
+        return CUT_EPARSE;
+    }
+    r->doc = json_incref(entries);
+    json_decref(o);
+    return CUT_OK;
+}
+
+static enum cut_err doc_next(struct har_reader *r, struct exchange *x)
+{
+    if (r->doc_next >= json_array_size(r->doc)) return CUT_EOF;
+    json_t *ent = json_array_get(r->doc, r->doc_next++);
+    r->line = r->doc_next;
+    char why[256];
+    enum cut_err e = entry_from_json(ent, x, why, sizeof why);
+    if (e == CUT_EPARSE)
+        snprintf(r->err, sizeof r->err, "%s: entry %zu: %s", r->path, r->doc_next, why);
+    if (!e && !x->id) {
+        char id[32];
+        snprintf(id, sizeof id, "har-%zu", r->doc_next);
+        e = exchange_strset(&x->id, id, strlen(id));
+    }
+    return e;
+}
+
+/* Whether the input starts a HAR document rather than JSON Lines: the
+ * first non-blank line is not a complete JSON object, or is one with "log". */
+static int looks_like_document(const char *line, size_t len)
+{
+    json_error_t je;
+    json_t *o = json_loadb(line, len, 0, &je);
+    if (!o) return 1;
+    int doc = json_object_get(o, "log") != NULL;
+    json_decref(o);
+    return doc;
+}
+
+enum cut_err har_reader_next(struct har_reader *r, struct exchange *x)
+{
+    const char *line;
+    size_t len;
+    r->err[0] = '\0';
+    if (r->doc) return doc_next(r, x);
+    int first = r->line == 0;
+    enum cut_err e = read_line(r, &line, &len, NULL);
+    if (e) return e;
+    if (first && looks_like_document(line, len)) {
+        r->pos = (size_t)(line - r->in.data);
+        r->line = 0;
+        TRY(load_document(r));
+        return doc_next(r, x);
+    }
+    char why[256];
+    e = har_parse_entry(line, len, x, why, sizeof why);
+    if (e == CUT_EPARSE) snprintf(r->err, sizeof r->err, "%s:%zu: %s", r->path, r->line, why);
+    if (!e && !x->id) {
+        snprintf(r->err, sizeof r->err, "%s:%zu: entry has no _id", r->path, r->line);
+        return CUT_EPARSE;
+    }
+    return e;
+}
+
+enum cut_err har_reader_next_line(struct har_reader *r, const char **line, size_t *len,
+                                  long long *offset)
+{
+    r->err[0] = '\0';
+    if (r->doc) return CUT_EUNSUPP;
+    return read_line(r, line, len, offset);
+}
+
+const char *har_reader_error(const struct har_reader *r)
+{
+    return r->err;
+}
+
+size_t har_reader_line(const struct har_reader *r)
+{
+    return r->line;
+}
+
+size_t har_reader_torn(const struct har_reader *r)
+{
+    return r->torn;
+}
+
+bool har_reader_is_document(const struct har_reader *r)
+{
+    return r->doc != NULL;
+}
+
+void har_reader_free(struct har_reader *r)
+{
+    if (!r) return;
+    if (r->own && r->f) fclose(r->f);
+    json_decref(r->doc);
+    buf_free(&r->in);
+    free(r->path);
+    free(r);
+}

@@ -1,0 +1,221 @@
+/* test_har.c: lib/har.c: the exchange record's writer and reader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cutover/har.h"
+
+static void fill_exchange(struct exchange *x)
+{
+    exchange_init(x);
+    x->id = strdup("run1-7-2");
+    x->started_us = 1700000000123000LL;
+    x->send_ms = 0.5;
+    x->wait_ms = 12.25;
+    x->receive_ms = 1;
+    x->req.method = strdup("POST");
+    x->req.target = strdup("/v1/sms?to=%2B1555&x=a+b");
+    x->req.url = strdup("http://api.local/v1/sms?to=%2B1555&x=a+b");
+    x->req.version = strdup("HTTP/1.1");
+    headers_add(&x->req.headers, "Content-Type", 12, "application/json", 16);
+    headers_add(&x->req.headers, "X-Dup", 5, "1", 1);
+    headers_add(&x->req.headers, "X-Dup", 5, "2", 1);
+    x->req.has_body = true;
+    buf_puts(&x->req.body, "{\"text\":\"\xe4\xbd\xa0\xe5\xa5\xbd \\\" \\n\"}");
+    x->req.body_size = (int64_t)x->req.body.len;
+    x->resp.status = 201;
+    x->resp.reason = strdup("Created");
+    x->resp.version = strdup("HTTP/1.1");
+    headers_add(&x->resp.headers, "Content-Encoding", 16, "gzip", 4);
+    buf_append(&x->resp.body, "\x00\xff\x01", 3);
+    x->resp.body_size = 20;
+    x->resp.compression = strdup("gzip");
+    x->client = strdup("[::1]:5555");
+    x->server = strdup("127.0.0.1:80");
+    x->flow = 7;
+    x->seq = 2;
+}
+
+static void test_written_entry_is_valid_har(void **state)
+{
+    (void)state;
+    struct exchange x;
+    fill_exchange(&x);
+    struct buf b = BUF_INIT;
+    assert_int_equal(har_write_entry(&b, &x), CUT_OK);
+    assert_null(memchr(b.data, '\n', b.len));
+    assert_memory_equal(b.data, "{\"_id\":\"run1-7-2\"", 17);
+    json_error_t je;
+    json_t *o = json_loadb(b.data, b.len, 0, &je);
+    assert_non_null(o);
+    json_t *rq = json_object_get(o, "request");
+    assert_string_equal(json_string_value(json_object_get(o, "startedDateTime")),
+                        "2023-11-14T22:13:20.123Z");
+    assert_true(json_real_value(json_object_get(o, "time")) > 13.74);
+    assert_int_equal(json_array_size(json_object_get(rq, "headers")), 3);
+    json_t *qs = json_object_get(rq, "queryString");
+    assert_int_equal(json_array_size(qs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(qs, 0), "value")),
+                        "+1555");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(qs, 1), "value")),
+                        "a b");
+    json_t *content = json_object_get(json_object_get(o, "response"), "content");
+    assert_string_equal(json_string_value(json_object_get(content, "encoding")), "base64");
+    assert_int_equal(json_integer_value(json_object_get(content, "compression")), 3 - 20);
+    assert_non_null(json_object_get(o, "cache"));
+    json_decref(o);
+    buf_free(&b);
+    exchange_release(&x);
+}
+
+static void test_round_trip_keeps_every_field(void **state)
+{
+    (void)state;
+    struct exchange x, y;
+    fill_exchange(&x);
+    exchange_init(&y);
+    struct buf b = BUF_INIT;
+    har_write_entry(&b, &x);
+    char err[128];
+    assert_int_equal(har_parse_entry(b.data, b.len, &y, err, sizeof err), CUT_OK);
+    assert_string_equal(y.id, x.id);
+    assert_string_equal(y.req.target, x.req.target);
+    assert_int_equal(y.req.body.len, x.req.body.len);
+    assert_memory_equal(y.req.body.data, x.req.body.data, x.req.body.len);
+    assert_int_equal(y.resp.body.len, 3);
+    assert_memory_equal(y.resp.body.data, "\x00\xff\x01", 3);
+    assert_string_equal(y.resp.compression, "gzip");
+    assert_int_equal(y.resp.status, 201);
+    assert_int_equal(y.req.headers.n, 3);
+    assert_string_equal(y.req.headers.v[2].value, "2");
+    assert_int_equal(y.started_us, x.started_us);
+    assert_true(y.wait_ms > 12.24 && y.wait_ms < 12.26);
+    assert_int_equal(y.flow, 7);
+    assert_string_equal(y.client, "[::1]:5555");
+    /* And writing y again gives the same bytes. */
+    struct buf b2 = BUF_INIT;
+    har_write_entry(&b2, &y);
+    assert_int_equal(b2.len, b.len);
+    assert_memory_equal(b2.data, b.data, b.len);
+    buf_free(&b);
+    buf_free(&b2);
+    exchange_release(&x);
+    exchange_release(&y);
+}
+
+static char *write_tmp(const char *content, size_t n)
+{
+    char *path = strdup("/tmp/test_har.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, content, n), (ssize_t)n);
+    close(fd);
+    return path;
+}
+
+static void test_reader_reports_bad_line_and_goes_on(void **state)
+{
+    (void)state;
+    struct exchange x;
+    fill_exchange(&x);
+    struct buf f = BUF_INIT;
+    har_write_entry(&f, &x);
+    buf_puts(&f, "\n{not json}\n\n");
+    har_write_entry(&f, &x);
+    buf_puts(&f, "\n{\"_id\":\"torn");
+    char *path = write_tmp(f.data, f.len);
+    struct har_reader *r;
+    assert_int_equal(har_reader_open(&r, path, 0), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_EPARSE);
+    assert_non_null(strstr(har_reader_error(r), ":2: invalid JSON"));
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_int_equal(har_reader_line(r), 4);
+    assert_int_equal(har_reader_next(r, &x), CUT_EOF);
+    assert_int_equal(har_reader_torn(r), 1);
+    har_reader_free(r);
+    unlink(path);
+    free(path);
+    buf_free(&f);
+    exchange_release(&x);
+}
+
+static void test_reader_bounds_line_length(void **state)
+{
+    (void)state;
+    struct buf f = BUF_INIT;
+    for (int i = 0; i < 5000; i++) buf_putc(&f, 'x');
+    buf_puts(&f, "\n{\"_id\":\"a\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/p\"}}\n");
+    char *path = write_tmp(f.data, f.len);
+    struct har_reader *r;
+    struct exchange x;
+    exchange_init(&x);
+    assert_int_equal(har_reader_open(&r, path, 1024), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_EPARSE);
+    assert_non_null(strstr(har_reader_error(r), "line longer than 1024 bytes"));
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_string_equal(x.req.target, "/p");
+    assert_int_equal(x.resp.status, 0);
+    assert_int_equal(har_reader_next(r, &x), CUT_EOF);
+    har_reader_free(r);
+    unlink(path);
+    free(path);
+    buf_free(&f);
+    exchange_release(&x);
+}
+
+static void test_reader_accepts_pretty_har_document(void **state)
+{
+    (void)state;
+    const char *doc = "{\n  \"log\": {\"version\": \"1.2\", \"entries\": [\n"
+                      "    {\"startedDateTime\": \"2024-01-02T03:04:05.678+01:00\",\n"
+                      "     \"request\": {\"method\": \"GET\", \"url\": \"https://x.io/a?b=1\",\n"
+                      "       \"headers\": []},\n"
+                      "     \"response\": {\"status\": 200, \"headers\": [],\n"
+                      "       \"content\": {\"text\": \"ok\"}}, \"timings\": {\"wait\": 5}}\n"
+                      "  ]}\n}\n";
+    char *path = write_tmp(doc, strlen(doc));
+    struct har_reader *r;
+    struct exchange x;
+    exchange_init(&x);
+    assert_int_equal(har_reader_open(&r, path, 0), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_true(har_reader_is_document(r));
+    assert_string_equal(x.id, "har-1");
+    assert_string_equal(x.req.target, "/a?b=1");
+    assert_string_equal(x.resp.body.data, "ok");
+    assert_int_equal(x.started_us, 1704161045678000LL);
+    assert_int_equal(har_reader_next(r, &x), CUT_EOF);
+    har_reader_free(r);
+    unlink(path);
+    free(path);
+    exchange_release(&x);
+}
+
+static void test_reader_names_missing_file(void **state)
+{
+    (void)state;
+    struct har_reader *r;
+    assert_int_equal(har_reader_open(&r, "/nonexistent/x.jsonl", 0), CUT_EIO);
+    assert_null(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_written_entry_is_valid_har),
+        cmocka_unit_test(test_round_trip_keeps_every_field),
+        cmocka_unit_test(test_reader_reports_bad_line_and_goes_on),
+        cmocka_unit_test(test_reader_bounds_line_length),
+        cmocka_unit_test(test_reader_accepts_pretty_har_document),
+        cmocka_unit_test(test_reader_names_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,59 @@
+/* test_exchange.c: lib/exchange.c: header lists and the record's lifetime. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "cutover/exchange.h"
+
+static void test_headers_keep_order_and_duplicates(void **state)
+{
+    (void)state;
+    struct headers h;
+    headers_init(&h);
+    headers_add(&h, "Set-Cookie", 10, "a=1", 3);
+    headers_add(&h, "Host", 4, "x", 1);
+    headers_add(&h, "set-cookie", 10, "b=2", 3);
+    assert_int_equal(h.n, 3);
+    assert_string_equal(headers_get(&h, "SET-COOKIE")->value, "a=1");
+    assert_int_equal(headers_remove(&h, "Set-Cookie"), 2);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.v[0].name, "Host");
+    headers_set(&h, "host", "y");
+    headers_set(&h, "X-New", "z");
+    assert_int_equal(h.n, 2);
+    assert_string_equal(h.v[0].value, "y");
+    struct headers c;
+    headers_init(&c);
+    assert_int_equal(headers_copy(&c, &h), CUT_OK);
+    assert_string_equal(c.v[1].name, "X-New");
+    assert_null(headers_get(&c, "Missing"));
+    headers_release(&c);
+    headers_release(&h);
+}
+
+static void test_release_reinitialises(void **state)
+{
+    (void)state;
+    struct exchange x;
+    exchange_init(&x);
+    exchange_strset(&x.id, "abc", 3);
+    buf_puts(&x.req.body, "body");
+    exchange_release(&x);
+    assert_null(x.id);
+    assert_int_equal(x.req.body.len, 0);
+    assert_int_equal(x.flow, -1);
+    assert_true(x.lag_ms < 0);
+    exchange_release(&x); /* twice is fine */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_headers_keep_order_and_duplicates),
+        cmocka_unit_test(test_release_reinitialises),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,69 @@
+/* test_jsonw.c: lib/jsonw.c, the JSON value writer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "cutover/jsonw.h"
+
+/* Every string written must parse back (jansson) to the expected bytes. */
+static void test_strings_round_trip_through_a_json_parser(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out; /* what a JSON parser reads back */
+        size_t outn;
+    } cases[] = {
+        {"plain", 5, "plain", 5},
+        {"q\"b\\s/", 6, "q\"b\\s/", 6},
+        {"\n\r\t\b\f\x01\x1f", 7, "\n\r\t\b\f\x01\x1f", 7},
+        {"\xe4\xbd\xa0\xf0\x9f\x98\x80", 7, "\xe4\xbd\xa0\xf0\x9f\x98\x80", 7},
+        {"a\xffz", 3, "a\xc3\xbfz", 4},   /* stray byte becomes U+00FF */
+        {"\xe4\xbd", 2, "\xc3\xa4\xc2\xbd", 4}, /* cut sequence: each byte alone */
+        {"nul\0in", 6, "nul\0in", 6},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = BUF_INIT;
+        assert_int_equal(jsonw_str(&b, cases[i].in, cases[i].n), CUT_OK);
+        json_error_t je;
+        json_t *v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (!v) fail_msg("case %zu: %s: %s", i, b.data, je.text);
+        assert_int_equal(json_string_length(v), cases[i].outn);
+        assert_memory_equal(json_string_value(v), cases[i].out, cases[i].outn);
+        json_decref(v);
+        buf_free(&b);
+    }
+}
+
+static void test_numbers_and_times(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    jsonw_ms(&b, 12.25);
+    buf_putc(&b, ' ');
+    jsonw_ms(&b, 3.0);
+    buf_putc(&b, ' ');
+    jsonw_ms(&b, 0.0004);
+    buf_putc(&b, ' ');
+    jsonw_i64(&b, -42);
+    buf_putc(&b, ' ');
+    jsonw_double(&b, 0.1);
+    buf_putc(&b, ' ');
+    jsonw_time(&b, 0);
+    assert_string_equal(b.data, "12.25 3 0 -42 0.1 \"1970-01-01T00:00:00.000Z\"");
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strings_round_trip_through_a_json_parser),
+        cmocka_unit_test(test_numbers_and_times),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -228,7 +229,8 @@ static int64_t jint(json_t *o, const char *key, int64_t dflt)
 {
     json_t *v = json_object_get(o, key);
     if (json_is_integer(v)) return (int64_t)json_integer_value(v);
-    if (json_is_real(v)) return (int64_t)json_real_value(v);
+    /* A real outside int64_t's range would make the cast undefined. */
+    if (json_is_real(v) && fabs(json_real_value(v)) < 9e18) return (int64_t)json_real_value(v);
     return dflt;
 }
 

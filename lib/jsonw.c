@@ -113,7 +113,8 @@ enum cut_err jsonw_u64(struct buf *b, uint64_t v)
 
 enum cut_err jsonw_ms(struct buf *b, double v)
 {
-    if (!isfinite(v)) return buf_append(b, "-1", 2);
+    /* Past 9e15 ms (285,000 years) llround would overflow: treat as unknown. */
+    if (!isfinite(v) || fabs(v) > 9e15) return buf_append(b, "-1", 2);
     /* Integer thousandths, trailing zeros trimmed: cheap and exact enough. */
     int64_t t = (int64_t)llround(v * 1000.0);
     char tmp[32];

@@ -107,7 +107,7 @@ lint:
 
 demo: deps-demo
 	$(MAKE) all
-	@CUTOVER_BUILD=$(B) bash scripts/demo.sh
+	@CUTOVER_BUILD=$(B) REGRESS=$(REGRESS) bash scripts/demo.sh
 
 bench: deps-bench
 	$(MAKE) all

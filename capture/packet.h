@@ -13,11 +13,11 @@
 #include "stream.h"
 
 struct packet_limits {
-    size_t max_flows;          /* open connections tracked at once */
-    size_t max_flow_buffer;    /* out-of-order bytes held per direction */
-    size_t max_total_buffer;   /* out-of-order bytes held over all flows */
-    size_t max_frag_bytes;     /* bytes held in IP fragment reassembly */
-    int64_t flow_timeout_us;   /* idle time before a flow is expired */
+    size_t max_flows;        /* open connections tracked at once */
+    size_t max_flow_buffer;  /* out-of-order bytes held per direction */
+    size_t max_total_buffer; /* out-of-order bytes held over all flows */
+    size_t max_frag_bytes;   /* bytes held in IP fragment reassembly */
+    int64_t flow_timeout_us; /* idle time before a flow is expired */
 };
 
 /* Defaults suitable for a busy production host. Can't fail. */
@@ -30,7 +30,10 @@ struct packet_stats {
     uint64_t flows, flows_expired, flows_evicted, flows_rst, flows_fin;
     uint64_t segments_out_of_order, segments_retransmitted, bytes_overlap;
     uint64_t gaps, gap_bytes;
-    uint64_t buffer_shed; /* segments dropped to stay under the buffer caps */
+    uint64_t buffer_shed;   /* times a buffer cap made a hole be given up (see gaps) */
+    uint64_t frag_overlap;  /* fragments overlapping bytes already held (first copy kept) */
+    uint64_t frag_timeouts; /* of frag_dropped: datagrams still incomplete at their timeout */
+    uint64_t flows_dropped; /* flows not followed because the open hook returned NULL */
 };
 
 struct packet_pipeline;

@@ -14,9 +14,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int ok)
+/* An invariant the code promises; a broken one is a bug, so crash. */
+#define check(ok) check_at((ok), #ok, __LINE__)
+static void check_at(int ok, const char *what, int line)
 {
-    if (!ok) abort();
+    if (ok) return;
+    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
+    abort();
 }
 
 static char tmp_path[64];

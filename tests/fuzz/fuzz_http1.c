@@ -5,6 +5,7 @@
  * second where an incremental parse splits; the rest is the wire bytes,
  * in an exactly sized heap copy so that any over-read trips ASan. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_HEADERS 64
 
-/* Invariants the parser promises; a broken one is a bug, so crash. */
-static void check(int ok)
+/* An invariant the code promises; a broken one is a bug, so crash. */
+#define check(ok) check_at((ok), #ok, __LINE__)
+static void check_at(int ok, const char *what, int line)
 {
-    if (!ok) abort();
+    if (ok) return;
+    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
+    abort();
 }
 
 static int within(const char *base, size_t n, const char *p, size_t len)

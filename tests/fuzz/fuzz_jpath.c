@@ -19,9 +19,13 @@ static const char doc_text[] =
     "\"list\":[{\"id\":1,\"n\":\"a\"},{\"id\":2,\"n\":null},{\"sub\":{\"id\":3}}],"
     "\"we.ird\":{\"k'q\":true,\"\":0},\"deep\":{\"deep\":{\"deep\":{\"id\":[4,5]}}}}";
 
-static void check(int ok)
+/* An invariant the code promises; a broken one is a bug, so crash. */
+#define check(ok) check_at((ok), #ok, __LINE__)
+static void check_at(int ok, const char *what, int line)
 {
-    if (!ok) abort();
+    if (ok) return;
+    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
+    abort();
 }
 
 static json_t *to_marker(json_t *old, void *ctx)

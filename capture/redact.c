@@ -1,0 +1,260 @@
+/* redact.c: keyed, deterministic redaction of headers and JSON body values.
+ * Owns the key (wiped on free), the header names and the parsed paths.
+ * Must run on every exchange before the writer sees it; a body it cannot
+ * parse is left as it is and counted, except a truncated JSON body, which
+ * is withheld because its secrets could not be found. */
+#include "redact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cutover/jpath.h"
+#include "cutover/sha256.h"
+#include "cutover/text.h"
+
+static const char *const default_headers[] = {
+    "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
+};
+
+struct redactor {
+    uint8_t key[64];
+    size_t keylen;
+    char **names;
+    size_t nnames;
+    struct jpath **paths;
+    size_t npaths;
+    struct redact_stats st;
+};
+
+static enum cut_err grow_push(void ***v, size_t *n, void *item)
+{
+    void **nv = realloc(*v, (*n + 1) * sizeof **v);
+    if (!nv) return CUT_ENOMEM;
+    nv[(*n)++] = item;
+    *v = nv;
+    return CUT_OK;
+}
+
+enum cut_err redact_add_header(struct redactor *r, const char *name)
+{
+    for (size_t i = 0; i < r->nnames; i++)
+        if (text_ieq(name, strlen(name), r->names[i])) return CUT_OK;
+    char *dup = strdup(name);
+    if (!dup) return CUT_ENOMEM;
+    enum cut_err e = grow_push((void ***)&r->names, &r->nnames, dup);
+    if (e) free(dup);
+    return e;
+}
+
+enum cut_err redact_new(struct redactor **out)
+{
+    struct redactor *r = calloc(1, sizeof *r);
+    if (!r) return CUT_ENOMEM;
+    r->keylen = 32;
+    size_t got = 0;
+    while (got < r->keylen) {
+        ssize_t k = getrandom(r->key + got, r->keylen - got, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            free(r);
+            return CUT_EIO;
+        }
+        got += (size_t)k;
+    }
+    for (size_t i = 0; i < sizeof default_headers / sizeof default_headers[0]; i++) {
+        if (redact_add_header(r, default_headers[i]) != CUT_OK) {
+            redact_free(r);
+            return CUT_ENOMEM;
+        }
+    }
+    *out = r;
+    return CUT_OK;
+}
+
+enum cut_err redact_set_key(struct redactor *r, const void *key, size_t n)
+{
+    if (!n) return CUT_EINVAL;
+    /* HMAC hashes keys longer than a block anyway; keep what it would. */
+    if (n > sizeof r->key) {
+        sha256(key, n, r->key);
+        r->keylen = SHA256_LEN;
+    } else {
+        memcpy(r->key, key, n);
+        r->keylen = n;
+    }
+    return CUT_OK;
+}
+
+enum cut_err redact_key_file(struct redactor *r, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CUT_EINVAL;
+    }
+    char b[4097];
+    size_t n = 0;
+    for (;;) {
+        ssize_t k = read(fd, b + n, sizeof b - n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            close(fd);
+            return CUT_EINVAL;
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+        if (n == sizeof b) break;
+    }
+    close(fd);
+    if (n == sizeof b) {
+        snprintf(err, errlen, "%s: key file longer than 4096 bytes", path);
+        return CUT_EINVAL;
+    }
+    while (n && (b[n - 1] == '\n' || b[n - 1] == '\r')) n--;
+    if (!n) {
+        snprintf(err, errlen, "%s: key file is empty", path);
+        return CUT_EINVAL;
+    }
+    enum cut_err e = redact_set_key(r, b, n);
+    memset(b, 0, sizeof b);
+    return e;
+}
+
+enum cut_err redact_add_json(struct redactor *r, const char *path, char *err, size_t errlen)
+{
+    if (strncmp(path, "header:", 7) == 0) {
+        if (!path[7]) {
+            snprintf(err, errlen, "%s: empty header name", path);
+            return CUT_EPARSE;
+        }
+        return redact_add_header(r, path + 7);
+    }
+    struct jpath *p;
+    enum cut_err e = jpath_parse(path, &p, err, errlen);
+    if (e) return e;
+    e = grow_push((void ***)&r->paths, &r->npaths, p);
+    if (e) jpath_free(p);
+    return e;
+}
+
+void redact_token(const struct redactor *r, const void *v, size_t n, char *out)
+{
+    uint8_t mac[SHA256_LEN];
+    hmac_sha256(r->key, r->keylen, v, n, mac);
+    size_t k = sizeof REDACT_PREFIX - 1;
+    memcpy(out, REDACT_PREFIX, k);
+    static const char hexd[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[k++] = hexd[mac[i] >> 4];
+        out[k++] = hexd[mac[i] & 15];
+    }
+    out[k] = '\0';
+}
+
+static bool is_redacted_name(const struct redactor *r, const char *name)
+{
+    for (size_t i = 0; i < r->nnames; i++)
+        if (text_ieq(name, strlen(name), r->names[i])) return true;
+    return false;
+}
+
+static enum cut_err redact_headers(struct redactor *r, struct headers *h)
+{
+    char tok[REDACT_TOKEN_LEN + 1];
+    for (size_t i = 0; i < h->n; i++) {
+        if (!is_redacted_name(r, h->v[i].name)) continue;
+        redact_token(r, h->v[i].value, strlen(h->v[i].value), tok);
+        char *nv = strdup(tok);
+        if (!nv) return CUT_ENOMEM;
+        free(h->v[i].value);
+        h->v[i].value = nv;
+        r->st.headers++;
+    }
+    return CUT_OK;
+}
+
+/* The replacement for one matched JSON value: strings are tokenised by
+ * their text, anything else by its compact JSON. */
+static json_t *replace_value(json_t *old, void *ctx)
+{
+    struct redactor *r = ctx;
+    char tok[REDACT_TOKEN_LEN + 1];
+    if (json_is_string(old)) {
+        redact_token(r, json_string_value(old), json_string_length(old), tok);
+    } else {
+        char *s = json_dumps(old, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!s) return NULL;
+        redact_token(r, s, strlen(s), tok);
+        free(s);
+    }
+    r->st.json_values++;
+    return json_string(tok);
+}
+
+static bool looks_json(const struct buf *b)
+{
+    size_t i = 0;
+    while (i < b->len &&
+           (b->data[i] == ' ' || b->data[i] == '\t' || b->data[i] == '\r' || b->data[i] == '\n'))
+        i++;
+    return i < b->len && (b->data[i] == '{' || b->data[i] == '[');
+}
+
+static enum cut_err redact_body(struct redactor *r, struct buf *body, bool truncated)
+{
+    if (!r->npaths || !body->len) return CUT_OK;
+    json_error_t je;
+    json_t *root = json_loadb(body->data, body->len, JSON_DECODE_ANY, &je);
+    if (!root) {
+        if (truncated && looks_json(body)) {
+            buf_reset(body);
+            r->st.bodies_withheld++;
+        } else {
+            r->st.json_unparsed++;
+        }
+        return CUT_OK;
+    }
+    size_t hits = 0;
+    for (size_t i = 0; i < r->npaths; i++)
+        hits += jpath_replace(r->paths[i], root, replace_value, r);
+    enum cut_err e = CUT_OK;
+    if (hits) {
+        char *s = json_dumps(root, JSON_COMPACT | JSON_ENCODE_ANY);
+        e = s ? buf_set(body, s, strlen(s)) : CUT_ENOMEM;
+        free(s);
+    }
+    json_decref(root);
+    return e;
+}
+
+enum cut_err redact_exchange(struct redactor *r, struct exchange *x)
+{
+    enum cut_err e = redact_headers(r, &x->req.headers);
+    if (!e) e = redact_headers(r, &x->resp.headers);
+    if (!e) e = redact_body(r, &x->req.body, x->req.body_truncated);
+    if (!e) e = redact_body(r, &x->resp.body, x->resp.body_truncated);
+    return e;
+}
+
+const struct redact_stats *redact_stats(const struct redactor *r)
+{
+    return &r->st;
+}
+
+void redact_free(struct redactor *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nnames; i++) free(r->names[i]);
+    free(r->names);
+    for (size_t i = 0; i < r->npaths; i++) jpath_free(r->paths[i]);
+    free(r->paths);
+    memset(r->key, 0, sizeof r->key);
+    free(r);
+}

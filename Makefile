@@ -45,7 +45,7 @@ SIMBINS  := $(foreach t,sim driver,$(if $(wildcard tests/sim/$(t).c),$(B)/bin/cu
 TESTBINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all capture replay compare sim tests test unit integration demo bench install \
-        clean deps deps-test deps-demo deps-bench lint format fuzz
+        clean deps deps-test deps-demo deps-bench lint format fuzz memcheck
 all: $(BINS) $(SIMBINS)
 capture: bin/cutover-capture
 replay: bin/cutover-replay
@@ -88,7 +88,10 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(ALLA)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $< $(ALLA) $(LDLIBS)
 
-tests: $(TESTBINS) $(BINS) $(SIMBINS)
+# A sanitizer build tests its own tools and leaves bin/ (the release
+# copies) alone.
+TESTTOOLS = $(if $(filter 1,$(SANITIZE)),,$(BINS)) $(patsubst bin/%,$(B)/bin/%,$(BINS))
+tests: $(TESTBINS) $(TESTTOOLS) $(SIMBINS)
 
 # `make test`: dependencies first, then every unit test, then the
 # integration tests (shell, real processes).
@@ -99,7 +102,7 @@ test: deps-test
 unit: $(TESTBINS)
 	@sh tests/run_unit.sh $(TESTBINS)
 
-integration: $(BINS) $(patsubst bin/%,$(B)/bin/%,$(BINS)) $(SIMBINS)
+integration: $(TESTTOOLS) $(SIMBINS)
 	@CUTOVER_BUILD=$(B) sh tests/run_integration.sh $(T)
 
 lint:
@@ -115,6 +118,11 @@ bench: deps-bench
 
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# valgrind over the three tools on small inputs (a release build: valgrind
+# and the sanitizers do not mix).
+memcheck: $(BINS) $(SIMBINS)
+	@CUTOVER_BUILD=$(B) sh tests/memcheck.sh
 
 deps deps-test:
 	@sh scripts/deps.sh test
@@ -132,5 +140,8 @@ format:
 
 clean:
 	rm -rf build bin
+
+# Test objects are intermediate files of the pattern chain; keep them.
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

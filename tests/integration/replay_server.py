@@ -84,7 +84,10 @@ class Handler(BaseHTTPRequestHandler):
         if p.startswith("/gzip"):
             payload = gzip.compress(b'{"zipped":"' + b"z" * 200 + b'"}')
             self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(payload)))
+        if status in (204, 304) or self.command == "HEAD":
+            payload = b""
+        if status not in (204, 304):
+            self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
 

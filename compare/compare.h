@@ -1,0 +1,386 @@
+/* compare.h: cutover-compare's internal model, shared by its stages
+ * (join, endpoint, headers, noise, latency, gate) and the report renderers
+ * in reports/.  One struct cmp holds the options and everything counted;
+ * the engine fills it pair by pair, cmp_finish decides noise and the gate,
+ * and the renderers only read it. */
+#ifndef CUTOVER_COMPARE_H
+#define CUTOVER_COMPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cutover/buf.h"
+#include "cutover/err.h"
+#include "cutover/hist.h"
+#include "cutover/jdiff.h"
+#include "cutover/jpath.h"
+
+#define CMP_VERSION "0.1.0"
+
+/* ---- options ---- */
+
+/* Gate thresholds; NAN means "not set" (in an override: inherit). */
+struct cmp_thresholds {
+    double min_parity;    /* percent */
+    double max_p99_ratio; /* candidate / reference */
+    double max_p50_ratio;
+    double max_missing; /* percent of baseline exchanges */
+    double max_errors;  /* percent of baseline exchanges */
+    double min_samples; /* per side, for latency rules */
+};
+
+struct cmp_rule {
+    char *text;         /* as given: "$.a.b" or "header:Name" */
+    struct jpath *path; /* NULL for a header rule */
+    char *header;       /* header name for header:NAME, else NULL */
+};
+
+struct cmp_rules {
+    struct cmp_rule *v;
+    size_t n, cap;
+};
+
+/* Settings of one endpoint from the config file. */
+struct cmp_override {
+    char *endpoint; /* "METHOD /template" exactly as reported */
+    struct cmp_thresholds th;
+    struct cmp_rules ignore, unordered;
+};
+
+struct cmp_strings {
+    char **v;
+    size_t n, cap;
+};
+
+struct cmp_opts {
+    const char *baseline, *candidate, *secondary;
+    struct cmp_thresholds th;
+    double alpha, noise_rel, noise_abs;
+    bool strict, quiet;
+    size_t max_examples;
+    size_t max_example_body;
+    struct cmp_rules ignore, unordered;
+    struct cmp_strings templates; /* --endpoint */
+    struct cmp_strings headers;   /* --header: compared besides the defaults */
+    struct cmp_override *ov;
+    size_t nov;
+    const char *json_out, *html_out, *junit_out, *md_out;
+};
+
+/* Defaults, empty lists. Can't fail. */
+void cmp_opts_init(struct cmp_opts *o);
+void cmp_opts_release(struct cmp_opts *o);
+/* Add a --ignore/--unordered rule ("$..." or "header:NAME"). */
+enum cut_err cmp_rules_add(struct cmp_rules *r, const char *text, char *err, size_t errlen);
+void cmp_rules_release(struct cmp_rules *r);
+enum cut_err cmp_strings_add(struct cmp_strings *s, const char *text);
+void cmp_strings_release(struct cmp_strings *s);
+/* Read a --config file (config.c): its settings are added to o (lists
+ * appended, values replaced); the caller applies the command line after. */
+enum cut_err cmp_config_load(struct cmp_opts *o, const char *path, char *err, size_t errlen);
+/* Thresholds all NAN (nothing set). */
+void cmp_thresholds_unset(struct cmp_thresholds *t);
+/* Copy every set (non-NAN) field of src over dst. */
+void cmp_thresholds_apply(struct cmp_thresholds *dst, const struct cmp_thresholds *src);
+/* Rules "rule" names and the field of struct cmp_thresholds each sets. */
+double *cmp_threshold_field(struct cmp_thresholds *t, const char *name);
+
+/* ---- endpoints (endpoint.c) ---- */
+
+/* Append "METHOD /path/template" for a request to out. Explicit templates
+ * ("GET /v1/messages/{id}") are tried first, in order; otherwise id-like
+ * path segments (numbers, UUIDs, hex, long tokens) become {id}. The query
+ * and fragment are dropped; an absolute-form target loses scheme and host. */
+enum cut_err endpoint_name(const struct cmp_strings *templates, const char *method, size_t mlen,
+                           const char *target, size_t tlen, struct buf *out);
+/* Whether one path segment looks like an identifier. */
+bool endpoint_segment_is_id(const char *s, size_t n);
+
+/* ---- the record fields compare needs, read from one line ---- */
+
+struct cmp_rec {
+    const char *id;
+    size_t idlen;
+    const char *method, *target;
+    size_t mlen, tlen;
+    int status;
+    const struct jv *req_headers, *resp_headers; /* HAR arrays, may be NULL */
+    const char *req_body, *body;
+    size_t req_body_len, body_len;
+    bool req_body_b64, body_b64, body_truncated;
+    const char *mime;
+    double wait_ms;    /* < 0 when unknown */
+    double lag_ms;     /* < 0 when absent */
+    const char *error; /* _error, or NULL */
+};
+
+/* Parse a record line into r, with every node in a (reset by the caller).
+ * CUT_EPARSE with a reason in err. */
+enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len, struct cmp_rec *r,
+                           char *err, size_t errlen);
+
+/* ---- differences and noise (noise.c) ---- */
+
+enum cmp_where { CMP_STATUS, CMP_HEADER, CMP_BODY };
+const char *cmp_where_name(int w);
+
+enum cmp_decision {
+    CMP_DIFF,            /* a real difference */
+    CMP_NOISE_RULE,      /* an ignore rule */
+    CMP_NOISE_SECONDARY, /* as frequent between two legacy runs */
+    CMP_NOISE_UNIQUE,    /* a per-exchange unique value kept in shape */
+};
+const char *cmp_decision_reason(int d); /* "rule", "secondary", "unique" */
+
+/* The shape of a leaf value, for the unique-value layer. */
+enum cmp_shape {
+    SHAPE_NONE = 0, /* not an id or a time: never noise by this layer */
+    SHAPE_UUID,
+    SHAPE_ULID,
+    SHAPE_HEX,
+    SHAPE_TOKEN,
+    SHAPE_ISO8601,
+    SHAPE_EPOCH_S,
+    SHAPE_EPOCH_MS,
+    SHAPE_EPOCH_US,
+};
+/* Shape and length class of a leaf value; SHAPE_NONE for anything else. */
+enum cmp_shape cmp_shape_of(const struct jv *v, uint32_t *lenclass);
+const char *cmp_shape_name(int s);
+
+struct cmp_hashset {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+/* One counted difference: endpoint, where, generalised path, kind. */
+struct cmp_key {
+    uint32_t endpoint;
+    uint8_t where, kind, decision;
+    char *path;
+    uint64_t raw; /* baseline vs candidate: exchanges with it */
+    uint64_t sec; /* baseline vs secondary: exchanges with it */
+    /* unique-value layer */
+    uint64_t occ, shaped, same_shape, dups;
+    int shape; /* baseline shape seen; -1 when mixed */
+    uint32_t lenclass;
+    struct cmp_hashset seen;
+    bool seen_full;
+    /* examples: indices into cmp.examples */
+    uint32_t *ex;
+    size_t nex;
+};
+
+/* A snapshot of one exchange for the reports, bodies capped. */
+struct cmp_example {
+    char *id;
+    uint32_t endpoint;
+    char *method, *target;
+    struct buf req_headers; /* "Name: value\n" lines */
+    struct buf req_body;
+    bool req_body_capped;
+    int b_status, c_status;
+    struct buf b_headers, c_headers;
+    struct buf b_body, c_body;
+    bool b_capped, c_capped;
+    struct cmp_strings paths; /* concrete paths that differ (capped) */
+};
+
+/* ---- endpoints and latency (latency.c) ---- */
+
+struct cmp_samples {
+    double *v;
+    size_t n, cap;
+};
+
+struct cmp_latency {
+    struct hist ref, cand, lag; /* microseconds */
+    struct cmp_samples ref_s, cand_s;
+    bool computed;
+    double ref_p[5], cand_p[5];  /* p50 p90 p99 p99.9 max, ms */
+    double p50_ratio, p99_ratio; /* NAN when undefined */
+    double p_value;              /* NAN when not computed */
+    double u;
+};
+
+struct cmp_endpoint {
+    char *name;
+    uint64_t exchanges, compared, matched, mismatched, missing, extra, errors;
+    uint64_t status_mismatch;
+    const struct cmp_override *ov;
+    struct cmp_latency lat;
+};
+
+/* ---- gate (gate.c) ---- */
+
+struct cmp_gate_row {
+    char *rule;               /* "min-parity", ... */
+    char *scope;              /* "overall" or an endpoint */
+    double threshold, actual; /* actual NAN when not applicable */
+    double p_value;           /* latency rules; NAN otherwise */
+    bool passed;
+    const char *note; /* static text or NULL */
+};
+
+/* ---- a small hash map of byte strings to indices (map.c) ---- */
+
+struct cmp_map_slot {
+    uint64_t h;
+    char *key; /* NULL: empty slot */
+    size_t len;
+    uint32_t val;
+};
+
+struct cmp_map {
+    struct cmp_map_slot *s;
+    size_t n, cap;
+};
+
+uint64_t cmp_hash(const void *p, size_t n);
+/* The value stored under key, or (when absent) store newval and set *added.
+ * The map keeps a copy of the key. */
+enum cut_err cmp_map_put(struct cmp_map *m, const void *key, size_t len, uint32_t newval,
+                         uint32_t *out, bool *added);
+void cmp_map_release(struct cmp_map *m);
+
+/* A distinct set of keys that exchanges had: counted once per pattern. */
+struct cmp_sig {
+    uint32_t *keys;
+    uint32_t n, ep;
+    uint64_t count;
+};
+
+/* ---- the whole comparison ---- */
+
+struct cmp {
+    struct cmp_opts *o;
+    struct cmp_endpoint *eps;
+    size_t neps, capeps;
+    struct cmp_map ep_index;
+    struct cmp_key *keys;
+    size_t nkeys, capkeys;
+    struct cmp_map key_index;
+    struct cmp_example *examples;
+    size_t nexamples, capexamples;
+    struct cmp_map sig_index;
+    struct cmp_sig *sigs;
+    size_t nsigs, capsigs;
+    /* totals */
+    uint64_t exchanges, compared, matched, mismatched, missing, extra, errors;
+    uint64_t dup_baseline, dup_candidate, dup_secondary, secondary_missing, bad_lines;
+    uint64_t diff_capped; /* bodies whose diff stopped at the cap */
+    struct cmp_gate_row *gate;
+    size_t ngate, capgate;
+    bool passed;
+    double parity;
+    char started[32]; /* ISO-8601 UTC */
+    double elapsed_s;
+    /* scratch for the pair being processed (engine.c) */
+    uint32_t *cur;
+    size_t ncur, capcur;
+    int mode; /* 0: baseline/candidate, 1: baseline/secondary */
+    uint32_t cur_ep;
+    int32_t cur_example; /* example made for this pair, or -1 */
+    const struct cmp_rec *cur_b, *cur_c;
+    struct buf kbuf, gpath; /* scratch of cmp_note */
+    struct jarena *arena;   /* the pair's records and bodies live here */
+};
+
+enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o);
+void cmp_release(struct cmp *c);
+/* Index of the endpoint named name[0..n), created when new. */
+enum cut_err cmp_endpoint_get(struct cmp *c, const char *name, size_t n, uint32_t *out);
+
+/* ---- join (join.c) ---- */
+
+typedef enum cut_err (*join_pair_fn)(void *ctx, const char *bl, size_t bn, const char *cl,
+                                     size_t cn, const char *sl, size_t sn);
+typedef enum cut_err (*join_one_fn)(void *ctx, const char *line, size_t n);
+
+/* Where the join hands its records. A CUT_EPARSE from a callback counts
+ * the record as bad and goes on; any other error stops the join. */
+struct join_sink {
+    join_pair_fn pair;   /* sl is NULL when there is no secondary record */
+    join_one_fn missing; /* baseline only */
+    join_one_fn extra;   /* candidate only */
+    void *ctx;
+};
+
+struct join_stats {
+    uint64_t dup_baseline, dup_candidate, dup_secondary;
+    uint64_t secondary_missing, bad_lines, torn;
+    bool streamed_baseline; /* the baseline was streamed, the candidate indexed */
+};
+
+/* Join baseline and candidate (and secondary, may be NULL) by _id in
+ * bounded memory: one side is streamed, the other indexed by offset (a
+ * pipe is first spooled to an unlinked temporary file); HAR documents are
+ * converted to JSON Lines first. err gets "FILE: reason" on failure. */
+enum cut_err join_run(const char *base, const char *cand, const char *sec,
+                      const struct join_sink *sink, struct join_stats *st, char *err,
+                      size_t errlen);
+/* The _id of a record line, without parsing when "_id" comes first (as
+ * the writer puts it); a falls back to a full parse. */
+enum cut_err join_line_id(struct jarena *a, const char *line, size_t n, const char **id,
+                          size_t *idlen);
+
+/* engine.c: one joined pair (s may be NULL), or a one-sided record. */
+enum cut_err cmp_pair(struct cmp *c, struct jarena *a, const char *bl, size_t bn, const char *cl,
+                      size_t cn, const char *sl, size_t sn, char *err, size_t errlen);
+enum cut_err cmp_missing(struct cmp *c, struct jarena *a, const char *bl, size_t bn);
+enum cut_err cmp_extra(struct cmp *c, struct jarena *a, const char *cl, size_t cn);
+/* Compare status, compared headers and bodies of b and cand, reporting
+ * each difference through cmp_note (used for candidate and secondary). */
+enum cut_err cmp_records(struct cmp *c, const struct cmp_rec *b, const struct cmp_rec *cand);
+
+/* headers.c: compare the compared headers of two responses. */
+enum cut_err cmp_headers(struct cmp *c, const struct jv *bh, const struct jv *ch);
+/* The media type of a Content-Type value, lowercased, into out. */
+enum cut_err cmp_media_type(const char *v, size_t n, struct buf *out);
+
+/* noise.c */
+/* Note one difference of the current pair at a concrete path ("status",
+ * "header:Name" or a JSON path). a and b are the values, when JSON. */
+enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
+                      const char *concrete, const struct jv *a, const struct jv *b);
+/* Begin / end one pair's differences (the end records its signature). */
+void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode);
+enum cut_err cmp_pair_end(struct cmp *c);
+/* Decide every key's fate, then matched/mismatched per endpoint. */
+enum cut_err cmp_noise_decide(struct cmp *c);
+/* Snapshot the current pair as an example; *idx gets its index. */
+enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx);
+void cmp_example_release(struct cmp_example *x);
+/* Whether rule list r (and the endpoint override's) ignores a path. */
+bool cmp_rule_hit(const struct cmp_rules *r, enum cmp_where where, const char *concrete);
+
+/* latency.c */
+enum cut_err cmp_latency_add(struct cmp_latency *l, double ref_ms, double cand_ms, double lag_ms);
+/* Percentiles, ratios and the Mann-Whitney p-value. */
+enum cut_err cmp_latency_compute(struct cmp_latency *l);
+void cmp_latency_release(struct cmp_latency *l);
+
+/* gate.c */
+enum cut_err cmp_gate_run(struct cmp *c);
+/* Effective thresholds for an endpoint (override over global). */
+struct cmp_thresholds cmp_thresholds_for(const struct cmp *c, const struct cmp_endpoint *ep);
+
+/* cmp_finish (engine.c): latency, noise, totals, gate. */
+enum cut_err cmp_finish(struct cmp *c);
+
+/* ---- reports (reports/) ---- */
+
+/* Each writes its file with mode 0600; path "-" is stdout. */
+enum cut_err report_json(const struct cmp *c, const char *path);
+enum cut_err report_json_buf(const struct cmp *c, struct buf *out);
+enum cut_err report_html(const struct cmp *c, const char *path);
+enum cut_err report_junit(const struct cmp *c, const char *path);
+enum cut_err report_markdown(const struct cmp *c, const char *path);
+/* Sorted views for the renderers: key indices of real differences (or of
+ * noise), most frequent first. Caller frees. */
+uint32_t *report_keys_sorted(const struct cmp *c, bool noise, size_t *n);
+/* Write b to path with outfile (0600). */
+enum cut_err report_write(const char *path, const struct buf *b);
+
+#endif

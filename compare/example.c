@@ -1,0 +1,90 @@
+/* example.c: snapshots of a few exchanges per difference for the reports:
+ * the request (method, target, headers, body) and both responses, bodies
+ * capped so that a report stays small however large the traffic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+static enum cut_err put_headers(struct buf *out, const struct jv *h)
+{
+    enum cut_err e = CUT_OK;
+    for (uint32_t i = 0; h && h->type == JV_ARR && i < h->n && !e; i++) {
+        size_t nl = 0, vl = 0;
+        const char *n = jv_str(&h->u.items[i], "name", &nl);
+        const char *v = jv_str(&h->u.items[i], "value", &vl);
+        if (!n || !v) continue;
+        e = buf_append(out, n, nl);
+        if (!e) e = buf_append(out, ": ", 2);
+        if (!e) e = buf_append(out, v, vl);
+        if (!e) e = buf_putc(out, '\n');
+    }
+    return e;
+}
+
+static enum cut_err put_body(struct buf *out, const char *p, size_t n, size_t cap, bool *capped)
+{
+    *capped = cap && n > cap;
+    if (*capped) {
+        n = cap;
+        /* do not cut a UTF-8 sequence in two */
+        while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80) n--;
+    }
+    return buf_append(out, p, n);
+}
+
+static char *dupn(const char *p, size_t n)
+{
+    return strndup(p ? p : "", p ? n : 0);
+}
+
+enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
+{
+    if (c->nexamples == c->capexamples) {
+        size_t cap = c->capexamples ? c->capexamples * 2 : 32;
+        struct cmp_example *v = realloc(c->examples, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->examples = v;
+        c->capexamples = cap;
+    }
+    const struct cmp_rec *b = c->cur_b, *x = c->cur_c;
+    struct cmp_example *ex = &c->examples[c->nexamples];
+    memset(ex, 0, sizeof *ex);
+    buf_init(&ex->req_headers, 0);
+    buf_init(&ex->req_body, 0);
+    buf_init(&ex->b_headers, 0);
+    buf_init(&ex->c_headers, 0);
+    buf_init(&ex->b_body, 0);
+    buf_init(&ex->c_body, 0);
+    c->nexamples++;
+    ex->endpoint = c->cur_ep;
+    ex->id = dupn(b->id, b->idlen);
+    ex->method = dupn(b->method, b->mlen);
+    ex->target = dupn(b->target, b->tlen);
+    if (!ex->id || !ex->method || !ex->target) return CUT_ENOMEM;
+    ex->b_status = b->status;
+    ex->c_status = x->status;
+    size_t cap = c->o->max_example_body;
+    enum cut_err e = put_headers(&ex->req_headers, b->req_headers);
+    if (!e) e = put_body(&ex->req_body, b->req_body, b->req_body_len, cap, &ex->req_body_capped);
+    if (!e) e = put_headers(&ex->b_headers, b->resp_headers);
+    if (!e) e = put_headers(&ex->c_headers, x->resp_headers);
+    if (!e) e = put_body(&ex->b_body, b->body, b->body_len, cap, &ex->b_capped);
+    if (!e) e = put_body(&ex->c_body, x->body, x->body_len, cap, &ex->c_capped);
+    *idx = (uint32_t)(c->nexamples - 1);
+    return e;
+}
+
+void cmp_example_release(struct cmp_example *x)
+{
+    free(x->id);
+    free(x->method);
+    free(x->target);
+    buf_free(&x->req_headers);
+    buf_free(&x->req_body);
+    buf_free(&x->b_headers);
+    buf_free(&x->c_headers);
+    buf_free(&x->b_body);
+    buf_free(&x->c_body);
+    cmp_strings_release(&x->paths);
+}

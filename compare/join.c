@@ -1,0 +1,509 @@
+/* join.c: pairs records of two (or three) files by _id in bounded memory.
+ * One side is streamed; the others are indexed as (hash of id, offset,
+ * length), about 24 bytes a record, and a record is re-read with pread when
+ * its partner arrives, so no parsed record is ever kept.  Pipes are spooled
+ * to an unlinked temporary file; HAR documents become JSON Lines first. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "cutover/har.h"
+#include "cutover/log.h"
+
+#define MAX_WARN 5
+
+/* ---- the id of a line ---- */
+
+enum cut_err join_line_id(struct jarena *a, const char *line, size_t n, const char **id,
+                          size_t *idlen)
+{
+    static const char pre[] = "{\"_id\":\"";
+    if (n > sizeof pre - 1 && memcmp(line, pre, sizeof pre - 1) == 0) {
+        const char *s = line + sizeof pre - 1, *e = line + n;
+        const char *q = s;
+        while (q < e && *q != '"' && *q != '\\') q++;
+        if (q < e && *q == '"') {
+            *id = s;
+            *idlen = (size_t)(q - s);
+            return CUT_OK;
+        }
+    }
+    struct jv root;
+    jarena_reset(a);
+    enum cut_err e = jv_parse(a, line, n, &root, NULL);
+    if (e) return e;
+    *id = jv_str(&root, "_id", idlen);
+    return *id ? CUT_OK : CUT_EPARSE;
+}
+
+/* ---- inputs ---- */
+
+struct src {
+    const char *name; /* as given, for messages */
+    struct har_reader *r;
+    const char *pending; /* first line, read to sniff the format */
+    size_t pending_len;
+    long long pending_off;
+    int fd; /* for pread: the file or its spool; -1 */
+    struct jarena ids;
+};
+
+static int make_temp(char *path, size_t n)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, n, "%s/cutover-compare.XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0) unlink(path);
+    return fd;
+}
+
+static bool seekable(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static enum cut_err write_all(int fd, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return CUT_EIO;
+        s += w;
+        n -= (size_t)w;
+    }
+    return CUT_OK;
+}
+
+static enum cut_err src_line(struct src *s, const char **line, size_t *n, long long *off)
+{
+    if (s->pending) {
+        *line = s->pending;
+        *n = s->pending_len;
+        *off = s->pending_off;
+        s->pending = NULL;
+        return CUT_OK;
+    }
+    return har_reader_next_line(s->r, line, n, off);
+}
+
+/* Whether a first line starts a HAR document rather than a JSONL record. */
+static bool is_document(struct jarena *a, const char *line, size_t n)
+{
+    if (n > 7 && memcmp(line, "{\"_id\":", 7) == 0) return false;
+    struct jv root;
+    jarena_reset(a);
+    if (jv_parse(a, line, n, &root, NULL)) return true;
+    return jv_get(&root, "log") != NULL;
+}
+
+static enum cut_err reopen_fd(struct src *s, int fd, char *err, size_t errlen)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    har_reader_free(s->r);
+    s->r = NULL;
+    enum cut_err e = har_reader_open(&s->r, path, 0);
+    if (e) snprintf(err, errlen, "%s: cannot reopen spool: %s", s->name, strerror(errno));
+    return e;
+}
+
+/* The input is a HAR document: copy it to a spool, read its entries with
+ * the HAR reader and write them as JSON Lines to a second spool. */
+static enum cut_err convert_document(struct src *s, const char *first, size_t n, char *err,
+                                     size_t errlen)
+{
+    char tpath[512];
+    int raw = make_temp(tpath, sizeof tpath), out = make_temp(tpath, sizeof tpath);
+    enum cut_err e = raw < 0 || out < 0 ? CUT_EIO : CUT_OK;
+    const char *line = first;
+    long long off;
+    while (!e) {
+        e = write_all(raw, line, n);
+        if (!e) e = write_all(raw, "\n", 1);
+        if (!e) e = har_reader_next_line(s->r, &line, &n, &off);
+    }
+    if (e == CUT_EOF) e = reopen_fd(s, raw, err, errlen);
+    struct exchange x;
+    struct buf b = BUF_INIT;
+    exchange_init(&x);
+    while (!e) {
+        e = har_reader_next(s->r, &x);
+        if (e) break;
+        buf_reset(&b);
+        e = har_write_entry(&b, &x);
+        if (!e) e = buf_putc(&b, '\n');
+        if (!e) e = write_all(out, b.data, b.len);
+    }
+    if (e && e != CUT_EOF && !*err)
+        snprintf(err, errlen, "%s", *har_reader_error(s->r) ? har_reader_error(s->r) : s->name);
+    exchange_release(&x);
+    buf_free(&b);
+    if (e == CUT_EOF) e = reopen_fd(s, out, err, errlen);
+    if (raw >= 0) close(raw);
+    if (!e) {
+        s->fd = out;
+    } else if (out >= 0) {
+        close(out);
+    }
+    return e;
+}
+
+static enum cut_err src_open(struct src *s, const char *path, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->name = path;
+    s->fd = -1;
+    jarena_init(&s->ids, 0);
+    enum cut_err e = har_reader_open(&s->r, path, 0);
+    if (e) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return e;
+    }
+    const char *line;
+    size_t n;
+    long long off;
+    e = har_reader_next_line(s->r, &line, &n, &off);
+    if (e == CUT_EOF) return CUT_OK;
+    if (e) {
+        snprintf(err, errlen, "%s", har_reader_error(s->r));
+        return e;
+    }
+    if (is_document(&s->ids, line, n)) return convert_document(s, line, n, err, errlen);
+    s->pending = line;
+    s->pending_len = n;
+    s->pending_off = off;
+    if (seekable(path)) {
+        s->fd = open(path, O_RDONLY);
+        if (s->fd < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return CUT_EIO;
+        }
+    }
+    return CUT_OK;
+}
+
+static void src_close(struct src *s)
+{
+    har_reader_free(s->r);
+    if (s->fd >= 0) close(s->fd);
+    jarena_release(&s->ids);
+}
+
+/* ---- the index ---- */
+
+struct slot {
+    uint64_t h;
+    uint64_t off;
+    uint32_t len;
+    uint32_t flags; /* 1: used, 2: paired */
+};
+
+struct index {
+    struct slot *s;
+    size_t cap, n;
+    struct src *src;
+    struct buf line;
+    uint64_t dups;
+};
+
+static enum cut_err index_grow(struct index *ix)
+{
+    size_t cap = ix->cap ? ix->cap * 2 : 1024;
+    struct slot *s = calloc(cap, sizeof *s);
+    if (!s) return CUT_ENOMEM;
+    for (size_t i = 0; i < ix->cap; i++) {
+        if (!(ix->s[i].flags & 1)) continue;
+        size_t j = ix->s[i].h & (cap - 1);
+        while (s[j].flags & 1) j = (j + 1) & (cap - 1);
+        s[j] = ix->s[i];
+    }
+    free(ix->s);
+    ix->s = s;
+    ix->cap = cap;
+    return CUT_OK;
+}
+
+/* Read the record of slot sl into ix->line. */
+static enum cut_err index_read(struct index *ix, const struct slot *sl)
+{
+    buf_reset(&ix->line);
+    enum cut_err e = buf_grow(&ix->line, sl->len);
+    if (e) return e;
+    size_t got = 0;
+    while (got < sl->len) {
+        ssize_t r = pread(ix->src->fd, ix->line.data + got, sl->len - got, (off_t)(sl->off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return CUT_EIO;
+        got += (size_t)r;
+    }
+    ix->line.len = sl->len;
+    ix->line.data[sl->len] = '\0';
+    return CUT_OK;
+}
+
+/* Whether slot sl holds id (reads its line into ix->line). */
+static enum cut_err slot_is(struct index *ix, const struct slot *sl, const char *id, size_t idlen,
+                            bool *same)
+{
+    const char *sid;
+    size_t sl_idlen;
+    enum cut_err e = index_read(ix, sl);
+    if (!e) e = join_line_id(&ix->src->ids, ix->line.data, ix->line.len, &sid, &sl_idlen);
+    *same = !e && sl_idlen == idlen && memcmp(sid, id, idlen) == 0;
+    return e;
+}
+
+static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, uint64_t off,
+                              size_t len)
+{
+    if ((ix->n + 1) * 10 > ix->cap * 7) {
+        enum cut_err e = index_grow(ix);
+        if (e) return e;
+    }
+    uint64_t h = cmp_hash(id, idlen);
+    size_t j = h & (ix->cap - 1);
+    for (; ix->s[j].flags & 1; j = (j + 1) & (ix->cap - 1)) {
+        if (ix->s[j].h != h) continue;
+        /* the id must be copied: index_read reuses the buffer it points into */
+        char *copy = strndup(id, idlen);
+        bool same = false;
+        enum cut_err e = copy ? slot_is(ix, &ix->s[j], copy, idlen, &same) : CUT_ENOMEM;
+        free(copy);
+        if (e) return e;
+        if (same) {
+            ix->dups++;
+            return CUT_OK;
+        }
+    }
+    ix->s[j] = (struct slot){h, off, (uint32_t)len, 1};
+    ix->n++;
+    return CUT_OK;
+}
+
+/* Find id; on success *line is in ix->line and the slot is marked paired.
+ * *found false when absent; *dup when present but already paired. */
+static enum cut_err index_take(struct index *ix, const char *id, size_t idlen, bool *found,
+                               bool *dup)
+{
+    *found = *dup = false;
+    if (!ix->cap) return CUT_OK;
+    uint64_t h = cmp_hash(id, idlen);
+    for (size_t j = h & (ix->cap - 1); ix->s[j].flags & 1; j = (j + 1) & (ix->cap - 1)) {
+        if (ix->s[j].h != h) continue;
+        bool same;
+        enum cut_err e = slot_is(ix, &ix->s[j], id, idlen, &same);
+        if (e) return e;
+        if (!same) continue;
+        if (ix->s[j].flags & 2) {
+            *dup = true;
+            return CUT_OK;
+        }
+        ix->s[j].flags |= 2;
+        *found = true; /* slot_is left its line in ix->line */
+        return CUT_OK;
+    }
+    return CUT_OK;
+}
+
+static void warn_bad(struct join_stats *st, const char *what)
+{
+    if (st->bad_lines++ < MAX_WARN) log_warn("%s", what);
+}
+
+/* Read a whole source into an index, spooling it when it can't be read
+ * again by offset. */
+static enum cut_err index_build(struct index *ix, struct src *s, struct join_stats *st, char *err,
+                                size_t errlen)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->src = s;
+    buf_init(&ix->line, 0);
+    int spool = -1;
+    uint64_t spool_off = 0;
+    if (s->fd < 0) {
+        char tpath[512];
+        spool = make_temp(tpath, sizeof tpath);
+        if (spool < 0) {
+            snprintf(err, errlen, "%s: cannot create a temporary file: %s", s->name,
+                     strerror(errno));
+            return CUT_EIO;
+        }
+        s->fd = spool;
+    }
+    for (;;) {
+        const char *line, *id;
+        size_t n, idlen;
+        long long off;
+        enum cut_err e = src_line(s, &line, &n, &off);
+        if (e == CUT_EOF) break;
+        if (e == CUT_EPARSE) {
+            warn_bad(st, har_reader_error(s->r));
+            continue;
+        }
+        if (e) {
+            snprintf(err, errlen, "%s", har_reader_error(s->r));
+            return e;
+        }
+        if (join_line_id(&s->ids, line, n, &id, &idlen)) {
+            char why[600];
+            snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
+                     har_reader_line(s->r));
+            warn_bad(st, why);
+            continue;
+        }
+        if (spool >= 0) {
+            off = (long long)spool_off;
+            if (write_all(spool, line, n) || write_all(spool, "\n", 1)) {
+                snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
+                return CUT_EIO;
+            }
+            spool_off += n + 1;
+        }
+        if ((e = index_add(ix, id, idlen, (uint64_t)off, n))) {
+            snprintf(err, errlen, "%s: indexing failed: %s", s->name, cutover_strerror(e));
+            return e;
+        }
+    }
+    if (har_reader_torn(s->r)) {
+        st->torn++;
+        log_warn("%s", har_reader_error(s->r));
+    }
+    return CUT_OK;
+}
+
+static void index_free(struct index *ix)
+{
+    free(ix->s);
+    buf_free(&ix->line);
+}
+
+static enum cut_err call_one(join_one_fn fn, const struct join_sink *k, struct join_stats *st,
+                             const char *name, const char *l, size_t n)
+{
+    enum cut_err e = fn(k->ctx, l, n);
+    if (e == CUT_EPARSE) {
+        char why[600];
+        snprintf(why, sizeof why, "%s: bad record skipped", name);
+        warn_bad(st, why);
+        return CUT_OK;
+    }
+    return e;
+}
+
+/* Every indexed record that never found its partner. */
+static enum cut_err drain(struct index *ix, join_one_fn fn, const struct join_sink *k,
+                          struct join_stats *st)
+{
+    for (size_t j = 0; j < ix->cap; j++) {
+        if ((ix->s[j].flags & 3) != 1) continue;
+        enum cut_err e = index_read(ix, &ix->s[j]);
+        if (!e) e = call_one(fn, k, st, ix->src->name, ix->line.data, ix->line.len);
+        if (e) return e;
+    }
+    return CUT_OK;
+}
+
+struct joiner {
+    struct src in[3]; /* streamed, indexed, secondary */
+    struct index ix, sx;
+    bool have_sec, flip; /* flip: the streamed side is the baseline */
+};
+
+static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct join_stats *st,
+                           char *err, size_t errlen)
+{
+    struct src *s = &j->in[0];
+    for (;;) {
+        const char *line, *id;
+        size_t n, idlen;
+        long long off;
+        enum cut_err e = src_line(s, &line, &n, &off);
+        if (e == CUT_EOF) break;
+        if (e == CUT_EPARSE) {
+            warn_bad(st, har_reader_error(s->r));
+            continue;
+        }
+        if (e) {
+            snprintf(err, errlen, "%s", har_reader_error(s->r));
+            return e;
+        }
+        if (join_line_id(&s->ids, line, n, &id, &idlen)) {
+            char why[600];
+            snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
+                     har_reader_line(s->r));
+            warn_bad(st, why);
+            continue;
+        }
+        bool found, dup, sfound = false, sdup;
+        if ((e = index_take(&j->ix, id, idlen, &found, &dup))) return e;
+        if (dup) {
+            (*(j->flip ? &st->dup_baseline : &st->dup_candidate))++;
+            continue;
+        }
+        if (found && j->have_sec) {
+            if ((e = index_take(&j->sx, id, idlen, &sfound, &sdup))) return e;
+            if (!sfound) st->secondary_missing++;
+        }
+        const char *sl = sfound ? j->sx.line.data : NULL;
+        size_t sn = sfound ? j->sx.line.len : 0;
+        if (!found) {
+            e = call_one(j->flip ? k->missing : k->extra, k, st, s->name, line, n);
+        } else {
+            const char *bl = j->flip ? line : j->ix.line.data,
+                       *cl = j->flip ? j->ix.line.data : line;
+            size_t bn = j->flip ? n : j->ix.line.len, cn = j->flip ? j->ix.line.len : n;
+            e = k->pair(k->ctx, bl, bn, cl, cn, sl, sn);
+            if (e == CUT_EPARSE) {
+                warn_bad(st, "a record pair could not be read; skipped");
+                e = CUT_OK;
+            }
+        }
+        if (e) return e;
+    }
+    if (har_reader_torn(s->r)) {
+        st->torn++;
+        log_warn("%s", har_reader_error(s->r));
+    }
+    return CUT_OK;
+}
+
+enum cut_err join_run(const char *base, const char *cand, const char *sec,
+                      const struct join_sink *k, struct join_stats *st, char *err, size_t errlen)
+{
+    struct joiner j;
+    memset(&j, 0, sizeof j);
+    memset(st, 0, sizeof *st);
+    err[0] = '\0';
+    for (int i = 0; i < 3; i++) j.in[i].fd = -1;
+    if (strcmp(base, "-") == 0 && strcmp(cand, "-") == 0) {
+        snprintf(err, errlen, "only one input can be standard input");
+        return CUT_EINVAL;
+    }
+    /* Stream the candidate (often a pipe of shards) unless only the
+     * baseline is a pipe: the indexed side should be re-readable. */
+    j.flip = !seekable(base) && seekable(cand);
+    st->streamed_baseline = j.flip;
+    j.have_sec = sec != NULL;
+    enum cut_err e = src_open(&j.in[1], j.flip ? cand : base, err, errlen);
+    if (!e) e = index_build(&j.ix, &j.in[1], st, err, errlen);
+    if (!e && sec) e = src_open(&j.in[2], sec, err, errlen);
+    if (!e && sec) e = index_build(&j.sx, &j.in[2], st, err, errlen);
+    if (!e) e = src_open(&j.in[0], j.flip ? base : cand, err, errlen);
+    if (!e) e = stream(&j, k, st, err, errlen);
+    if (!e) e = drain(&j.ix, j.flip ? k->extra : k->missing, k, st);
+    *(j.flip ? &st->dup_candidate : &st->dup_baseline) += j.ix.dups;
+    st->dup_secondary = j.sx.dups;
+    if (e && !*err) snprintf(err, errlen, "join failed: %s", cutover_strerror(e));
+    index_free(&j.ix);
+    if (sec) index_free(&j.sx);
+    for (int i = 0; i < 3; i++)
+        if (j.in[i].name) src_close(&j.in[i]);
+    return e;
+}

@@ -1,0 +1,68 @@
+/* map.c: an open-addressing hash map from byte strings to uint32 indices,
+ * for the few tables compare keeps that are not on a per-exchange budget
+ * (endpoints, difference keys, difference signatures). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+uint64_t cmp_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
+    h ^= h >> 31;
+    return h * 0x9E3779B97F4A7C15ULL;
+}
+
+static enum cut_err grow(struct cmp_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    struct cmp_map_slot *s = calloc(cap, sizeof *s);
+    if (!s) return CUT_ENOMEM;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->s[i].key) continue;
+        size_t j = m->s[i].h & (cap - 1);
+        while (s[j].key) j = (j + 1) & (cap - 1);
+        s[j] = m->s[i];
+    }
+    free(m->s);
+    m->s = s;
+    m->cap = cap;
+    return CUT_OK;
+}
+
+enum cut_err cmp_map_put(struct cmp_map *m, const void *key, size_t len, uint32_t newval,
+                         uint32_t *out, bool *added)
+{
+    if (added) *added = false;
+    if ((m->n + 1) * 10 > m->cap * 7) {
+        enum cut_err e = grow(m);
+        if (e) return e;
+    }
+    uint64_t h = cmp_hash(key, len);
+    size_t j = h & (m->cap - 1);
+    for (; m->s[j].key; j = (j + 1) & (m->cap - 1)) {
+        const struct cmp_map_slot *s = &m->s[j];
+        if (s->h == h && s->len == len && memcmp(s->key, key, len) == 0) {
+            *out = s->val;
+            return CUT_OK;
+        }
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return CUT_ENOMEM;
+    memcpy(copy, key, len);
+    copy[len] = '\0';
+    m->s[j] = (struct cmp_map_slot){h, copy, len, newval};
+    m->n++;
+    *out = newval;
+    if (added) *added = true;
+    return CUT_OK;
+}
+
+void cmp_map_release(struct cmp_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++) free(m->s[i].key);
+    free(m->s);
+    memset(m, 0, sizeof *m);
+}

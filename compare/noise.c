@@ -1,0 +1,408 @@
+/* noise.c: every difference of every pair is counted here under a key
+ * (endpoint, where, generalised path, kind), and here it is decided which
+ * keys are noise: an ignore rule; the secondary (Diffy) method, a path that
+ * differs about as often between two legacy runs; or a unique value (an id
+ * or a timestamp that is distinct per exchange and keeps its shape).  Each
+ * exchange's set of keys is kept as a shared signature, so matched and
+ * mismatched are recounted once the decisions are made. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compare.h"
+
+#define SEEN_CAP ((size_t)1 << 16)
+#define MAX_EXAMPLE_PATHS 64
+
+const char *cmp_where_name(int w)
+{
+    static const char *const n[] = {"status", "header", "body"};
+    return w >= 0 && w <= CMP_BODY ? n[w] : "?";
+}
+
+const char *cmp_decision_reason(int d)
+{
+    static const char *const n[] = {"difference", "rule", "secondary", "unique"};
+    return d >= 0 && d <= CMP_NOISE_UNIQUE ? n[d] : "?";
+}
+
+const char *cmp_shape_name(int s)
+{
+    static const char *const n[] = {"none",    "uuid",    "ulid",     "hex",     "token",
+                                    "iso8601", "epoch_s", "epoch_ms", "epoch_us"};
+    return s >= 0 && s <= SHAPE_EPOCH_US ? n[s] : "mixed";
+}
+
+/* ---- shapes ---- */
+
+static bool is_uuid(const char *s, size_t n)
+{
+    if (n != 36) return false;
+    for (size_t i = 0; i < n; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
+    }
+    return true;
+}
+
+static bool is_ulid(const char *s, size_t n)
+{
+    if (n != 26 || s[0] < '0' || s[0] > '7') return false;
+    for (size_t i = 0; i < n; i++) {
+        int c = toupper((unsigned char)s[i]);
+        if (!isdigit(c) && !(isupper(c) && c != 'I' && c != 'L' && c != 'O' && c != 'U'))
+            return false;
+    }
+    return true;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return false;
+    return n > 0;
+}
+
+/* YYYY-MM-DD, optionally followed by [T ]HH:MM[:SS[.frac]][Z|+hh:mm]. */
+static bool is_iso8601(const char *s, size_t n)
+{
+    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2))
+        return false;
+    if (n == 10) return true;
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || n < 16) return false;
+    if (!digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2)) return false;
+    for (size_t i = 16; i < n; i++)
+        if (!strchr("0123456789:.,Zz+-", s[i])) return false;
+    return true;
+}
+
+static int epoch_class(double v)
+{
+    if (v >= 946684800.0 && v < 4102444800.0) return SHAPE_EPOCH_S;
+    if (v >= 946684800e3 && v < 4102444800e3) return SHAPE_EPOCH_MS;
+    if (v >= 946684800e6 && v < 4102444800e6) return SHAPE_EPOCH_US;
+    return SHAPE_NONE;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+    bool digit = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)s[i])) return false;
+        digit = digit || isdigit((unsigned char)s[i]);
+    }
+    return n >= 8 && digit;
+}
+
+static bool is_token(const char *s, size_t n)
+{
+    bool digit = false, alpha = false;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (!isalnum(c) && !strchr("_-.:=+/", c)) return false;
+        digit = digit || isdigit(c);
+        alpha = alpha || isalpha(c);
+    }
+    return n >= 12 && digit && alpha;
+}
+
+enum cmp_shape cmp_shape_of(const struct jv *v, uint32_t *lenclass)
+{
+    *lenclass = 0;
+    if (!v) return SHAPE_NONE;
+    if (v->type == JV_NUM) return (enum cmp_shape)epoch_class(strtod(v->u.s, NULL));
+    if (v->type != JV_STR) return SHAPE_NONE;
+    const char *s = v->u.s;
+    size_t n = v->n;
+    if (is_uuid(s, n)) return SHAPE_UUID;
+    if (is_iso8601(s, n)) return SHAPE_ISO8601;
+    if (digits(s, n) && n >= 9 && n <= 17) {
+        int ec = epoch_class(strtod(s, NULL));
+        if (ec != SHAPE_NONE) return (enum cmp_shape)ec;
+    }
+    *lenclass = (uint32_t)n;
+    if (is_ulid(s, n)) return SHAPE_ULID;
+    if (is_hex(s, n)) return SHAPE_HEX;
+    if (is_token(s, n)) return SHAPE_TOKEN;
+    *lenclass = 0;
+    return SHAPE_NONE;
+}
+
+static bool is_time_shape(int s)
+{
+    return s == SHAPE_ISO8601 || s == SHAPE_EPOCH_S || s == SHAPE_EPOCH_MS || s == SHAPE_EPOCH_US;
+}
+
+/* ---- a capped set of 64-bit hashes ---- */
+
+/* Insert h; returns 1 when it was already there. Past SEEN_CAP entries it
+ * only looks (values after that are taken to be new). */
+static int seen_add(struct cmp_key *k, uint64_t h)
+{
+    struct cmp_hashset *s = &k->seen;
+    if (h == 0) h = 1;
+    if (s->cap) {
+        for (size_t j = h & (s->cap - 1); s->v[j]; j = (j + 1) & (s->cap - 1))
+            if (s->v[j] == h) return 1;
+    }
+    if (s->n >= SEEN_CAP) {
+        k->seen_full = true;
+        return 0;
+    }
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v) return 0;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i]) continue;
+            size_t j = s->v[i] & (cap - 1);
+            while (v[j]) j = (j + 1) & (cap - 1);
+            v[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t j = h & (s->cap - 1);
+    while (s->v[j]) j = (j + 1) & (s->cap - 1);
+    s->v[j] = h;
+    s->n++;
+    return 0;
+}
+
+/* ---- rules ---- */
+
+bool cmp_rule_hit(const struct cmp_rules *r, enum cmp_where where, const char *concrete)
+{
+    for (size_t i = 0; r && i < r->n; i++) {
+        const struct cmp_rule *ru = &r->v[i];
+        if (where == CMP_HEADER) {
+            if (ru->header && strcasecmp(ru->header, concrete + 7) == 0) return true;
+        } else if (where == CMP_STATUS) {
+            if (strcmp(ru->text, "status") == 0) return true;
+        } else if (ru->path && jpath_match(ru->path, concrete)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- keys ---- */
+
+static enum cut_err key_get(struct cmp *c, uint32_t ep, enum cmp_where where, enum jdiff_kind kind,
+                            const char *gpath, size_t glen, uint32_t *out, bool *added)
+{
+    struct buf *kb = &c->kbuf;
+    buf_reset(kb);
+    enum cut_err e = buf_append(kb, &ep, sizeof ep);
+    if (!e) e = buf_putc(kb, (char)where);
+    if (!e) e = buf_putc(kb, (char)kind);
+    if (!e) e = buf_append(kb, gpath, glen);
+    if (e) return e;
+    if (c->nkeys == c->capkeys) {
+        size_t cap = c->capkeys ? c->capkeys * 2 : 64;
+        struct cmp_key *v = realloc(c->keys, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->keys = v;
+        c->capkeys = cap;
+    }
+    e = cmp_map_put(&c->key_index, kb->data, kb->len, (uint32_t)c->nkeys, out, added);
+    if (e || !*added) return e;
+    struct cmp_key *k = &c->keys[c->nkeys];
+    memset(k, 0, sizeof *k);
+    k->endpoint = ep;
+    k->where = (uint8_t)where;
+    k->kind = (uint8_t)kind;
+    k->shape = SHAPE_NONE;
+    k->path = strndup(gpath, glen);
+    if (!k->path) return CUT_ENOMEM;
+    c->nkeys++;
+    return CUT_OK;
+}
+
+/* Whether key i was already noted for this pair; else remember it. */
+static enum cut_err cur_add(struct cmp *c, uint32_t i, bool *was)
+{
+    *was = false;
+    for (size_t j = 0; j < c->ncur; j++)
+        if (c->cur[j] == i) {
+            *was = true;
+            return CUT_OK;
+        }
+    if (c->ncur == c->capcur) {
+        size_t cap = c->capcur ? c->capcur * 2 : 16;
+        uint32_t *v = realloc(c->cur, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->cur = v;
+        c->capcur = cap;
+    }
+    c->cur[c->ncur++] = i;
+    return CUT_OK;
+}
+
+static void track_shape(struct cmp_key *k, const struct jv *a, const struct jv *b)
+{
+    if (k->kind != JDIFF_VALUE || !a || !b) return;
+    uint32_t la, lb;
+    enum cmp_shape sa = cmp_shape_of(a, &la), sb = cmp_shape_of(b, &lb);
+    k->occ++;
+    if (sa == SHAPE_NONE) return;
+    k->shaped++;
+    if (sa == sb && la == lb) k->same_shape++;
+    if (k->shaped == 1) {
+        k->shape = sa;
+        k->lenclass = la;
+    } else if (k->shape != (int)sa || k->lenclass != la) {
+        k->shape = -1;
+    }
+    if (seen_add(k, jv_hash(a))) k->dups++;
+}
+
+static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *concrete)
+{
+    if (c->cur_example < 0) {
+        if (k->nex >= c->o->max_examples) return CUT_OK;
+        uint32_t idx;
+        enum cut_err e = cmp_example_make(c, &idx);
+        if (e) return e;
+        c->cur_example = (int32_t)idx;
+    }
+    struct cmp_example *x = &c->examples[c->cur_example];
+    if (x->paths.n < MAX_EXAMPLE_PATHS) {
+        enum cut_err e = cmp_strings_add(&x->paths, concrete);
+        if (e) return e;
+    }
+    if (k->nex >= c->o->max_examples || (k->nex && k->ex[k->nex - 1] == (uint32_t)c->cur_example))
+        return CUT_OK;
+    if (!k->ex) {
+        k->ex = calloc(c->o->max_examples ? c->o->max_examples : 1, sizeof *k->ex);
+        if (!k->ex) return CUT_ENOMEM;
+    }
+    k->ex[k->nex++] = (uint32_t)c->cur_example;
+    return CUT_OK;
+}
+
+enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
+                      const char *concrete, const struct jv *a, const struct jv *b)
+{
+    const struct cmp_endpoint *ep = &c->eps[c->cur_ep];
+    bool rule = cmp_rule_hit(&c->o->ignore, where, concrete) ||
+                (ep->ov && cmp_rule_hit(&ep->ov->ignore, where, concrete));
+    if (rule && c->mode == 1) return CUT_OK;
+    buf_reset(&c->gpath);
+    enum cut_err e =
+        where == CMP_BODY ? jpath_generalise(concrete, &c->gpath) : buf_puts(&c->gpath, concrete);
+    uint32_t ki;
+    bool added, was;
+    if (!e) e = key_get(c, c->cur_ep, where, kind, c->gpath.data, c->gpath.len, &ki, &added);
+    if (!e) e = cur_add(c, ki, &was);
+    if (e) return e;
+    struct cmp_key *k = &c->keys[ki];
+    if (added && rule) k->decision = CMP_NOISE_RULE;
+    if (c->mode == 1) {
+        if (!was) k->sec++;
+        return CUT_OK;
+    }
+    if (!was) {
+        k->raw++;
+        if (where == CMP_STATUS) c->eps[c->cur_ep].status_mismatch++;
+    }
+    track_shape(k, a, b);
+    return add_example(c, k, concrete);
+}
+
+void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode)
+{
+    c->ncur = 0;
+    c->cur_ep = ep;
+    c->mode = mode;
+    if (mode == 0) c->cur_example = -1;
+}
+
+static int u32cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Record the pair's signature: the sorted set of its non-rule keys. */
+enum cut_err cmp_pair_end(struct cmp *c)
+{
+    if (c->mode != 0) return CUT_OK;
+    size_t n = 0;
+    for (size_t i = 0; i < c->ncur; i++)
+        if (c->keys[c->cur[i]].decision != CMP_NOISE_RULE) c->cur[n++] = c->cur[i];
+    qsort(c->cur, n, sizeof *c->cur, u32cmp);
+    struct buf *kb = &c->kbuf;
+    buf_reset(kb);
+    enum cut_err e = buf_append(kb, &c->cur_ep, sizeof c->cur_ep);
+    if (!e && n) e = buf_append(kb, c->cur, n * sizeof *c->cur);
+    if (e) return e;
+    if (c->nsigs == c->capsigs) {
+        size_t cap = c->capsigs ? c->capsigs * 2 : 64;
+        struct cmp_sig *v = realloc(c->sigs, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->sigs = v;
+        c->capsigs = cap;
+    }
+    uint32_t si;
+    bool added;
+    e = cmp_map_put(&c->sig_index, kb->data, kb->len, (uint32_t)c->nsigs, &si, &added);
+    if (e) return e;
+    if (added) {
+        struct cmp_sig *s = &c->sigs[c->nsigs++];
+        s->keys = n ? malloc(n * sizeof *s->keys) : NULL;
+        if (n && !s->keys) return CUT_ENOMEM;
+        if (n) memcpy(s->keys, c->cur, n * sizeof *s->keys);
+        s->n = (uint32_t)n;
+        s->ep = c->cur_ep;
+        s->count = 0;
+    }
+    c->sigs[si].count++;
+    return CUT_OK;
+}
+
+/* ---- decisions ---- */
+
+static bool secondary_says_noise(const struct cmp *c, const struct cmp_key *k)
+{
+    double r = (double)k->raw, n = (double)k->sec;
+    double total = (double)c->eps[k->endpoint].compared;
+    if (r <= n || total <= 0) return true;
+    return !((r - n) / (r + n) > c->o->noise_rel && (r - n) / total > c->o->noise_abs);
+}
+
+static bool unique_says_noise(const struct cmp_key *k)
+{
+    if (k->kind != JDIFF_VALUE || k->raw < 2 || k->occ == 0) return false;
+    if (k->shaped != k->occ || k->same_shape != k->occ || k->shape <= SHAPE_NONE) return false;
+    if (is_time_shape(k->shape)) return k->seen.n >= 2; /* time moves on: not a constant */
+    return k->dups == 0;
+}
+
+enum cut_err cmp_noise_decide(struct cmp *c)
+{
+    for (size_t i = 0; i < c->nkeys; i++) {
+        struct cmp_key *k = &c->keys[i];
+        if (k->decision != CMP_DIFF || k->raw == 0) continue;
+        if (c->o->secondary) {
+            if (secondary_says_noise(c, k)) k->decision = CMP_NOISE_SECONDARY;
+        } else if (!c->o->strict && unique_says_noise(k)) {
+            k->decision = CMP_NOISE_UNIQUE;
+        }
+    }
+    for (size_t i = 0; i < c->neps; i++) c->eps[i].matched = c->eps[i].mismatched = 0;
+    for (size_t i = 0; i < c->nsigs; i++) {
+        const struct cmp_sig *s = &c->sigs[i];
+        bool real = false;
+        for (uint32_t j = 0; j < s->n && !real; j++)
+            real = c->keys[s->keys[j]].decision == CMP_DIFF;
+        if (real)
+            c->eps[s->ep].mismatched += s->count;
+        else
+            c->eps[s->ep].matched += s->count;
+    }
+    return CUT_OK;
+}

@@ -1,0 +1,803 @@
+/* jdiff.c: an arena JSON reader and the structural diff of two documents.
+ * Numbers stay text and compare by exact decimal value; strings are
+ * unescaped once; object members are sorted at parse time so that equality,
+ * hashing and the diff are merge walks.  Never reads past the length it is
+ * given, and bounds nesting depth (it is a fuzz target). */
+#include "cutover/jdiff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cutover/jpath.h"
+
+/* ---- arena ---- */
+
+struct jarena_chunk {
+    struct jarena_chunk *next;
+    size_t cap, used;
+    max_align_t data[];
+};
+
+#define CHUNK_MIN ((size_t)64 << 10)
+
+void jarena_init(struct jarena *a, size_t max)
+{
+    memset(a, 0, sizeof *a);
+    a->max = max;
+}
+
+void jarena_reset(struct jarena *a)
+{
+    /* Keep the largest chunk: the next document is likely of similar size. */
+    struct jarena_chunk *keep = NULL;
+    for (struct jarena_chunk *c = a->head; c; c = c->next)
+        if (!keep || c->cap > keep->cap) keep = c;
+    for (struct jarena_chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        if (c != keep) free(c);
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+    a->total = 0;
+}
+
+void jarena_release(struct jarena *a)
+{
+    for (struct jarena_chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(a->scratch);
+    size_t max = a->max;
+    jarena_init(a, max);
+}
+
+void *jarena_alloc(struct jarena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n == 0) n = 8;
+    if (a->max && a->total + n > a->max) return NULL;
+    struct jarena_chunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+        if (c && c->cap * 2 > cap && c->cap < ((size_t)16 << 20)) cap = c->cap * 2;
+        c = malloc(sizeof *c + cap);
+        if (!c) return NULL;
+        c->cap = cap;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    a->total += n;
+    return p;
+}
+
+/* ---- parser ---- */
+
+struct parser {
+    const char *p, *end, *start;
+    struct jarena *a;
+    size_t sp; /* bytes used on the scratch stack */
+    int depth;
+};
+
+static void skip_ws(struct parser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+        ps->p++;
+}
+
+/* Room for n more bytes on the scratch stack; returns its base. */
+static char *scratch_push(struct parser *ps, size_t n)
+{
+    struct jarena *a = ps->a;
+    if (ps->sp + n > a->scratch_cap) {
+        size_t cap = a->scratch_cap ? a->scratch_cap * 2 : 4096;
+        while (cap < ps->sp + n) cap *= 2;
+        void *s = realloc(a->scratch, cap);
+        if (!s) return NULL;
+        a->scratch = s;
+        a->scratch_cap = cap;
+    }
+    char *at = (char *)a->scratch + ps->sp;
+    ps->sp += n;
+    return at;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int read_u4(const char *p, const char *end, unsigned *out)
+{
+    if (end - p < 4) return 0;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return 0;
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return 1;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xC0 | cp >> 6);
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xE0 | cp >> 12);
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | cp >> 18);
+        *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+/* Decode one escape at p (just after the backslash) into o. */
+static int unescape(const char **pp, const char *end, char **oo)
+{
+    const char *p = *pp;
+    char *o = *oo;
+    static const char simple[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+    if (p >= end) return 0;
+    const char *s = strchr(simple, *p);
+    if (*p && s && (s - simple) % 2 == 0) {
+        *o++ = s[1];
+        p++;
+    } else if (*p == 'u') {
+        unsigned cp, lo;
+        if (!read_u4(p + 1, end, &cp)) return 0;
+        p += 5;
+        if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+            read_u4(p + 2, end, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+        }
+        o = put_utf8(o, cp); /* a lone surrogate is kept as its 3-byte form */
+    } else {
+        return 0;
+    }
+    *pp = p;
+    *oo = o;
+    return 1;
+}
+
+/* A string at ps->p (on the opening quote): unescaped copy into the arena. */
+static enum cut_err parse_string(struct parser *ps, const char **out, uint32_t *outlen)
+{
+    const char *q = ps->p + 1;
+    int escaped = 0;
+    while (q < ps->end && *q != '"') {
+        if ((unsigned char)*q < 0x20) return CUT_EPARSE;
+        if (*q == '\\') {
+            escaped = 1;
+            q++;
+        }
+        q++;
+    }
+    if (q >= ps->end) return CUT_EPARSE;
+    size_t raw = (size_t)(q - ps->p - 1);
+    if (raw > UINT32_MAX - 1) return CUT_ELIMIT;
+    char *o = jarena_alloc(ps->a, raw + 1);
+    if (!o) return CUT_ENOMEM;
+    const char *p = ps->p + 1;
+    char *w = o;
+    if (!escaped) {
+        memcpy(o, p, raw);
+        w = o + raw;
+    } else {
+        while (p < q) {
+            if (*p != '\\') {
+                *w++ = *p++;
+                continue;
+            }
+            p++;
+            if (!unescape(&p, q, &w)) return CUT_EPARSE;
+        }
+    }
+    *w = '\0';
+    *out = o;
+    *outlen = (uint32_t)(w - o);
+    ps->p = q + 1;
+    return CUT_OK;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static enum cut_err parse_number(struct parser *ps, struct jv *v)
+{
+    const char *p = ps->p, *e = ps->end, *s = p;
+    if (p < e && *p == '-') p++;
+    if (p >= e || !is_digit(*p)) return CUT_EPARSE;
+    if (*p == '0')
+        p++;
+    else
+        while (p < e && is_digit(*p)) p++;
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || !is_digit(*p)) return CUT_EPARSE;
+        while (p < e && is_digit(*p)) p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (p >= e || !is_digit(*p)) return CUT_EPARSE;
+        while (p < e && is_digit(*p)) p++;
+    }
+    size_t n = (size_t)(p - s);
+    if (n > UINT32_MAX - 1) return CUT_ELIMIT;
+    char *t = jarena_alloc(ps->a, n + 1);
+    if (!t) return CUT_ENOMEM;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    v->type = JV_NUM;
+    v->n = (uint32_t)n;
+    v->u.s = t;
+    ps->p = p;
+    return CUT_OK;
+}
+
+static int lit(struct parser *ps, const char *word, size_t n)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return 0;
+    ps->p += n;
+    return 1;
+}
+
+static enum cut_err parse_value(struct parser *ps, struct jv *v);
+
+static int member_cmp(const struct jmember *a, const struct jmember *b)
+{
+    size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
+    int c = memcmp(a->key, b->key, n);
+    if (c) return c;
+    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
+}
+
+static void sort_members(struct jmember *m, size_t n)
+{
+    /* Insertion sort: objects are small, and it is stable for duplicates. */
+    for (size_t i = 1; i < n; i++) {
+        if (member_cmp(&m[i - 1], &m[i]) <= 0) continue;
+        struct jmember t = m[i];
+        size_t j = i;
+        while (j > 0 && member_cmp(&m[j - 1], &t) > 0) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = t;
+    }
+}
+
+/* Move the elements pushed since base from the scratch stack to the arena. */
+static void *settle(struct parser *ps, size_t base)
+{
+    size_t n = ps->sp - base;
+    void *dst = jarena_alloc(ps->a, n);
+    if (dst && n) memcpy(dst, (char *)ps->a->scratch + base, n);
+    ps->sp = base;
+    return dst;
+}
+
+static enum cut_err parse_array(struct parser *ps, struct jv *v)
+{
+    size_t base = ps->sp, count = 0;
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+    } else {
+        for (;;) {
+            struct jv item;
+            enum cut_err e = parse_value(ps, &item);
+            if (e) return e;
+            char *slot = scratch_push(ps, sizeof item);
+            if (!slot) return CUT_ENOMEM;
+            memcpy(slot, &item, sizeof item);
+            count++;
+            skip_ws(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                skip_ws(ps);
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == ']') {
+                ps->p++;
+                break;
+            }
+            return CUT_EPARSE;
+        }
+    }
+    if (count > UINT32_MAX) return CUT_ELIMIT;
+    v->type = JV_ARR;
+    v->n = (uint32_t)count;
+    v->u.items = settle(ps, base);
+    return v->u.items ? CUT_OK : CUT_ENOMEM;
+}
+
+static enum cut_err parse_object(struct parser *ps, struct jv *v)
+{
+    size_t base = ps->sp, count = 0;
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+    } else {
+        for (;;) {
+            struct jmember m;
+            if (ps->p >= ps->end || *ps->p != '"') return CUT_EPARSE;
+            enum cut_err e = parse_string(ps, &m.key, &m.keylen);
+            if (e) return e;
+            skip_ws(ps);
+            if (ps->p >= ps->end || *ps->p != ':') return CUT_EPARSE;
+            ps->p++;
+            skip_ws(ps);
+            if ((e = parse_value(ps, &m.val))) return e;
+            char *slot = scratch_push(ps, sizeof m);
+            if (!slot) return CUT_ENOMEM;
+            memcpy(slot, &m, sizeof m);
+            count++;
+            skip_ws(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                skip_ws(ps);
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == '}') {
+                ps->p++;
+                break;
+            }
+            return CUT_EPARSE;
+        }
+    }
+    if (count > UINT32_MAX) return CUT_ELIMIT;
+    v->type = JV_OBJ;
+    v->n = (uint32_t)count;
+    v->u.mem = settle(ps, base);
+    if (!v->u.mem) return CUT_ENOMEM;
+    sort_members(v->u.mem, count);
+    return CUT_OK;
+}
+
+static enum cut_err parse_value(struct parser *ps, struct jv *v)
+{
+    memset(v, 0, sizeof *v);
+    if (ps->p >= ps->end) return CUT_EPARSE;
+    enum cut_err e;
+    switch (*ps->p) {
+    case '{':
+    case '[':
+        if (++ps->depth > JDIFF_MAX_DEPTH) return CUT_EPARSE;
+        e = *ps->p == '{' ? parse_object(ps, v) : parse_array(ps, v);
+        ps->depth--;
+        return e;
+    case '"':
+        v->type = JV_STR;
+        return parse_string(ps, &v->u.s, &v->n);
+    case 't':
+        v->type = JV_BOOL;
+        v->b = 1;
+        return lit(ps, "true", 4) ? CUT_OK : CUT_EPARSE;
+    case 'f':
+        v->type = JV_BOOL;
+        return lit(ps, "false", 5) ? CUT_OK : CUT_EPARSE;
+    case 'n':
+        v->type = JV_NULL;
+        return lit(ps, "null", 4) ? CUT_OK : CUT_EPARSE;
+    default:
+        return parse_number(ps, v);
+    }
+}
+
+enum cut_err jv_parse(struct jarena *a, const char *p, size_t n, struct jv *out, size_t *errpos)
+{
+    struct parser ps = {p, p + n, p, a, 0, 0};
+    skip_ws(&ps);
+    enum cut_err e = parse_value(&ps, out);
+    if (!e) {
+        skip_ws(&ps);
+        if (ps.p != ps.end) e = CUT_EPARSE;
+    }
+    if (e && errpos) *errpos = (size_t)(ps.p - ps.start);
+    return e;
+}
+
+/* ---- access ---- */
+
+const struct jv *jv_get(const struct jv *o, const char *key)
+{
+    if (!o || o->type != JV_OBJ) return NULL;
+    size_t kl = strlen(key);
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->u.mem[i].keylen == kl && memcmp(o->u.mem[i].key, key, kl) == 0)
+            return &o->u.mem[i].val;
+    return NULL;
+}
+
+const char *jv_str(const struct jv *o, const char *key, size_t *len)
+{
+    const struct jv *v = jv_get(o, key);
+    if (!v || v->type != JV_STR) return NULL;
+    if (len) *len = v->n;
+    return v->u.s;
+}
+
+double jv_num(const struct jv *o, const char *key, double dflt)
+{
+    const struct jv *v = jv_get(o, key);
+    return v && v->type == JV_NUM ? strtod(v->u.s, NULL) : dflt;
+}
+
+const char *jv_type_name(int type)
+{
+    static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
+    return type >= 0 && type <= JV_OBJ ? names[type] : "?";
+}
+
+/* ---- numbers by value ---- */
+
+/* A number as sign, significant digits and a decimal exponent: the value is
+ * the digits (as an integer) times 10^exp. The digits are the concatenation
+ * of the integer and fraction parts, read through digit(). */
+struct canon {
+    const char *ip, *fp;
+    size_t ilen, flen;
+    size_t first, count; /* significant digits: positions first..first+count */
+    long long exp;
+    int neg;
+};
+
+static char digit(const struct canon *c, size_t i)
+{
+    return i < c->ilen ? c->ip[i] : c->fp[i - c->ilen];
+}
+
+static void canon_of(const char *s, size_t n, struct canon *c)
+{
+    const char *e = s + n, *p = s;
+    memset(c, 0, sizeof *c);
+    if (p < e && *p == '-') c->neg = 1, p++;
+    c->ip = p;
+    while (p < e && is_digit(*p)) p++;
+    c->ilen = (size_t)(p - c->ip);
+    c->fp = p;
+    if (p < e && *p == '.') {
+        c->fp = ++p;
+        while (p < e && is_digit(*p)) p++;
+        c->flen = (size_t)(p - c->fp);
+    }
+    long long x = 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        int xneg = 0;
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) xneg = *p++ == '-';
+        for (; p < e && is_digit(*p); p++)
+            if (x < 100000000000000000LL) x = x * 10 + (*p - '0'); /* saturates */
+        if (xneg) x = -x;
+    }
+    size_t total = c->ilen + c->flen, first = 0, last = total;
+    while (first < total && digit(c, first) == '0') first++;
+    while (last > first && digit(c, last - 1) == '0') last--;
+    c->first = first;
+    c->count = last - first;
+    c->exp = x - (long long)c->flen + (long long)(total - last);
+    if (c->count == 0) c->neg = 0, c->exp = 0;
+}
+
+bool jv_num_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0) return true;
+    struct canon x, y;
+    canon_of(a, alen, &x);
+    canon_of(b, blen, &y);
+    if (x.neg != y.neg || x.count != y.count || x.exp != y.exp) return false;
+    for (size_t i = 0; i < x.count; i++)
+        if (digit(&x, x.first + i) != digit(&y, y.first + i)) return false;
+    return true;
+}
+
+/* ---- hashing and equality ---- */
+
+#define FNV_OFF 1469598103934665603ULL
+#define FNV_PRIME 1099511628211ULL
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * FNV_PRIME;
+    return h;
+}
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+static uint64_t num_hash(const struct jv *v)
+{
+    struct canon c;
+    canon_of(v->u.s, v->n, &c);
+    uint64_t h = fnv(FNV_OFF, &c.neg, sizeof c.neg);
+    for (size_t i = 0; i < c.count; i++) {
+        char d = digit(&c, c.first + i);
+        h = fnv(h, &d, 1);
+    }
+    return fnv(h, &c.exp, sizeof c.exp);
+}
+
+uint64_t jv_hash(const struct jv *v)
+{
+    uint64_t h = mix((uint64_t)v->type + 1);
+    switch (v->type) {
+    case JV_BOOL:
+        return mix(h + v->b);
+    case JV_NUM:
+        return mix(h ^ num_hash(v));
+    case JV_STR:
+        return mix(fnv(h, v->u.s, v->n));
+    case JV_ARR:
+        for (uint32_t i = 0; i < v->n; i++) h = mix(h * 31 + jv_hash(&v->u.items[i]));
+        return h;
+    case JV_OBJ:
+        /* Members are sorted, so an ordered combination is key-order free. */
+        for (uint32_t i = 0; i < v->n; i++) {
+            const struct jmember *m = &v->u.mem[i];
+            h = mix(h * 31 + fnv(FNV_OFF, m->key, m->keylen));
+            h = mix(h * 31 + jv_hash(&m->val));
+        }
+        return h;
+    default:
+        return h;
+    }
+}
+
+bool jv_equal(const struct jv *a, const struct jv *b)
+{
+    if (a->type != b->type) return false;
+    switch (a->type) {
+    case JV_NULL:
+        return true;
+    case JV_BOOL:
+        return a->b == b->b;
+    case JV_NUM:
+        return jv_num_equal(a->u.s, a->n, b->u.s, b->n);
+    case JV_STR:
+        return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
+    case JV_ARR:
+        if (a->n != b->n) return false;
+        for (uint32_t i = 0; i < a->n; i++)
+            if (!jv_equal(&a->u.items[i], &b->u.items[i])) return false;
+        return true;
+    case JV_OBJ:
+        if (a->n != b->n) return false;
+        for (uint32_t i = 0; i < a->n; i++) {
+            const struct jmember *x = &a->u.mem[i], *y = &b->u.mem[i];
+            if (x->keylen != y->keylen || memcmp(x->key, y->key, x->keylen) != 0) return false;
+            if (!jv_equal(&x->val, &y->val)) return false;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- diff ---- */
+
+const char *jdiff_kind_name(enum jdiff_kind k)
+{
+    static const char *const names[] = {"value", "type", "missing", "extra", "order"};
+    return (unsigned)k <= JDIFF_ORDER ? names[k] : "?";
+}
+
+struct dstate {
+    const struct jdiff_opts *o;
+    struct buf path;
+    struct jarena scratch;
+    size_t count;
+};
+
+#define STOP CUT_ERR_COUNT /* internal: the diff limit was reached */
+
+static enum cut_err emit(struct dstate *d, enum jdiff_kind k, const struct jv *a,
+                         const struct jv *b)
+{
+    if (d->o->max_diffs && d->count >= d->o->max_diffs) return STOP;
+    d->count++;
+    return d->o->on_diff ? d->o->on_diff(d->o->ctx, k, d->path.data, d->path.len, a, b) : CUT_OK;
+}
+
+static enum cut_err diff_value(struct dstate *d, const struct jv *a, const struct jv *b);
+
+static enum cut_err at_key(struct dstate *d, const struct jmember *m, enum jdiff_kind k,
+                           const struct jv *a, const struct jv *b)
+{
+    size_t mark = d->path.len;
+    enum cut_err e = jpath_append_key(&d->path, m->key, m->keylen);
+    if (!e) e = a && b ? diff_value(d, a, b) : emit(d, k, a, b);
+    buf_truncate(&d->path, mark);
+    return e;
+}
+
+static enum cut_err at_index(struct dstate *d, size_t i, enum jdiff_kind k, const struct jv *a,
+                             const struct jv *b)
+{
+    size_t mark = d->path.len;
+    enum cut_err e = jpath_append_index(&d->path, i);
+    if (!e) e = a && b ? diff_value(d, a, b) : emit(d, k, a, b);
+    buf_truncate(&d->path, mark);
+    return e;
+}
+
+static enum cut_err diff_object(struct dstate *d, const struct jv *a, const struct jv *b)
+{
+    uint32_t i = 0, j = 0;
+    enum cut_err e = CUT_OK;
+    while (!e && (i < a->n || j < b->n)) {
+        const struct jmember *x = i < a->n ? &a->u.mem[i] : NULL;
+        const struct jmember *y = j < b->n ? &b->u.mem[j] : NULL;
+        int c = !x ? 1 : !y ? -1 : member_cmp(x, y);
+        if (c < 0) {
+            e = at_key(d, x, JDIFF_MISSING, &x->val, NULL);
+            i++;
+        } else if (c > 0) {
+            e = at_key(d, y, JDIFF_EXTRA, NULL, &y->val);
+            j++;
+        } else {
+            e = at_key(d, x, JDIFF_VALUE, &x->val, &y->val);
+            i++, j++;
+        }
+    }
+    return e;
+}
+
+struct hidx {
+    uint64_t h;
+    uint32_t i;
+    uint32_t used;
+};
+
+static int hidx_cmp(const void *pa, const void *pb)
+{
+    const struct hidx *a = pa, *b = pb;
+    if (a->h != b->h) return a->h < b->h ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static struct hidx *hashes_of(struct dstate *d, const struct jv *arr)
+{
+    struct hidx *v = jarena_alloc(&d->scratch, (arr->n + 1) * sizeof *v);
+    if (!v) return NULL;
+    for (uint32_t i = 0; i < arr->n; i++) {
+        v[i].h = jv_hash(&arr->u.items[i]);
+        v[i].i = i;
+        v[i].used = 0;
+    }
+    qsort(v, arr->n, sizeof *v, hidx_cmp);
+    return v;
+}
+
+/* Pair equal elements of a and b (marking them used); returns how many. */
+static size_t match_multiset(const struct jv *a, struct hidx *ha, const struct jv *b,
+                             struct hidx *hb)
+{
+    size_t i = 0, j = 0, pairs = 0;
+    while (i < a->n && j < b->n) {
+        if (ha[i].h < hb[j].h) {
+            i++;
+        } else if (ha[i].h > hb[j].h) {
+            j++;
+        } else {
+            if (jv_equal(&a->u.items[ha[i].i], &b->u.items[hb[j].i])) {
+                ha[i].used = hb[j].used = 1;
+                pairs++;
+            }
+            i++, j++;
+        }
+    }
+    return pairs;
+}
+
+static int by_index(const void *pa, const void *pb)
+{
+    const struct hidx *a = pa, *b = pb;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static enum cut_err diff_unordered(struct dstate *d, const struct jv *a, const struct jv *b)
+{
+    struct hidx *ha = hashes_of(d, a), *hb = hashes_of(d, b);
+    if (!ha || !hb) return CUT_ENOMEM;
+    match_multiset(a, ha, b, hb);
+    qsort(ha, a->n, sizeof *ha, by_index);
+    qsort(hb, b->n, sizeof *hb, by_index);
+    size_t i = 0, j = 0;
+    enum cut_err e = CUT_OK;
+    for (;;) {
+        while (i < a->n && ha[i].used) i++;
+        while (j < b->n && hb[j].used) j++;
+        if (i >= a->n && j >= b->n) break;
+        if (i < a->n && j < b->n)
+            e = at_index(d, ha[i].i, JDIFF_VALUE, &a->u.items[ha[i].i], &b->u.items[hb[j].i]);
+        else if (i < a->n)
+            e = at_index(d, ha[i].i, JDIFF_MISSING, &a->u.items[ha[i].i], NULL);
+        else
+            e = at_index(d, hb[j].i, JDIFF_EXTRA, NULL, &b->u.items[hb[j].i]);
+        if (e) return e;
+        if (i < a->n) i++;
+        if (j < b->n) j++;
+    }
+    return CUT_OK;
+}
+
+static enum cut_err diff_array(struct dstate *d, const struct jv *a, const struct jv *b)
+{
+    if (d->o->unordered && d->o->unordered(d->o->ctx, d->path.data)) return diff_unordered(d, a, b);
+    uint32_t i = 0, n = a->n < b->n ? a->n : b->n;
+    while (i < n && jv_equal(&a->u.items[i], &b->u.items[i])) i++;
+    if (i == n && a->n == b->n) return CUT_OK;
+    if (a->n == b->n) {
+        struct hidx *ha = hashes_of(d, a), *hb = hashes_of(d, b);
+        if (!ha || !hb) return CUT_ENOMEM;
+        if (match_multiset(a, ha, b, hb) == a->n) return emit(d, JDIFF_ORDER, a, b);
+    }
+    enum cut_err e = CUT_OK;
+    for (; i < n && !e; i++) e = at_index(d, i, JDIFF_VALUE, &a->u.items[i], &b->u.items[i]);
+    for (uint32_t k = n; k < a->n && !e; k++)
+        e = at_index(d, k, JDIFF_MISSING, &a->u.items[k], NULL);
+    for (uint32_t k = n; k < b->n && !e; k++) e = at_index(d, k, JDIFF_EXTRA, NULL, &b->u.items[k]);
+    return e;
+}
+
+static enum cut_err diff_value(struct dstate *d, const struct jv *a, const struct jv *b)
+{
+    if (a->type != b->type) return emit(d, JDIFF_TYPE, a, b);
+    switch (a->type) {
+    case JV_OBJ:
+        return diff_object(d, a, b);
+    case JV_ARR:
+        return diff_array(d, a, b);
+    default:
+        return jv_equal(a, b) ? CUT_OK : emit(d, JDIFF_VALUE, a, b);
+    }
+}
+
+enum cut_err jdiff(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
+                   size_t *ndiffs)
+{
+    struct dstate d;
+    d.o = o;
+    d.count = 0;
+    buf_init(&d.path, 0);
+    jarena_init(&d.scratch, 0);
+    enum cut_err e = buf_putc(&d.path, '$');
+    if (!e) e = diff_value(&d, a, b);
+    if (e == STOP) e = CUT_OK;
+    if (ndiffs) *ndiffs = d.count;
+    buf_free(&d.path);
+    jarena_release(&d.scratch);
+    return e;
+}

@@ -172,7 +172,7 @@ static inline size_t pb_frame(struct pb *p, const struct pb_conn *c, bool from_c
 
 /* ---- a recording set of stream hooks ---- */
 
-#define REC_MAX_CONNS 64
+#define REC_MAX_CONNS 1100
 
 struct rec_conn {
     struct stream_info info;

@@ -3,10 +3,15 @@
 hardening tests and the capture fuzz seeds (Python stdlib only).
 
   harden_pcap.py exchanges OUT N [--conns C] [--link eth|null|raw|sll|sll2] [--ipv6] [--body B]
+                           [--index FILE]
       N keep-alive exchanges over C connections (round robin), handshake,
       FIN at the end. Request i is "POST /item/i" with header X-Seq: i and a
       JSON body; response i is 200 with {"item":i,...}. Packets are written
       in time order, one exchange finished before the next one starts.
+      --index writes "i OFFSET" per exchange: the file offset just past the
+      last packet of its response (a copy cut there still holds it whole).
+  harden_pcap.py stream OUT N RATE         N exchanges at about RATE per second
+                                           (OUT may be - for stdout)
   harden_pcap.py synflood OUT N            N SYNs from distinct ports, never answered
   harden_pcap.py unfinished OUT N SIZE     N connections each announcing
       Content-Length: SIZE and sending only half of it, never closing
@@ -32,7 +37,7 @@ def csum(data):
 
 class Pcap:
     def __init__(self, path, link="eth"):
-        self.f = open(path, "wb")
+        self.f = sys.stdout.buffer if path == "-" else open(path, "wb")
         self.link = link
         self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, LINKS[link]))
         self.ts = 1700000000.0
@@ -132,8 +137,9 @@ def response(i):
     return head.encode() + body
 
 
-def exchanges(path, n, conns=1, link="eth", v6=False, body=0):
+def exchanges(path, n, conns=1, link="eth", v6=False, body=0, index=None):
     pc = Pcap(path, link)
+    ends = []
     cs = [Conn(pc, 40000 + k, v6) for k in range(conns)]
     for c in cs:
         c.handshake()
@@ -141,10 +147,42 @@ def exchanges(path, n, conns=1, link="eth", v6=False, body=0):
         c = cs[i % conns]
         c.send(True, request(i, body))
         c.send(False, response(i))
+        ends.append(pc.f.tell())
         c.seg(True, ACK)
     for c in cs:
         c.close()
     pc.close()
+    if index:
+        with open(index, "w") as f:
+            for i, e in enumerate(ends):
+                f.write("%d %d\n" % (i, e))
+
+
+def stream(path, n, rate):
+    """n exchanges over 8 connections, written (and flushed) at about rate
+    exchanges per second, for a reader that is killed while they flow."""
+    import time
+    pc = Pcap(path)
+    cs = [Conn(pc, 40000 + k) for k in range(8)]
+    for c in cs:
+        c.handshake()
+    t0 = time.time()
+    try:
+        for i in range(n):
+            c = cs[i % 8]
+            c.send(True, request(i))
+            c.send(False, response(i))
+            c.seg(True, ACK)
+            if i % 50 == 49:
+                pc.f.flush()
+                ahead = (i + 1) / float(rate) - (time.time() - t0)
+                if ahead > 0:
+                    time.sleep(ahead)
+        for c in cs:
+            c.close()
+        pc.close()
+    except BrokenPipeError:
+        pass
 
 
 def synflood(path, n):
@@ -204,13 +242,15 @@ def main(argv):
     cmd, out = argv[1], argv[2]
     rest = argv[3:]
     if cmd == "exchanges":
-        opts = {"--conns": 1, "--link": "eth", "--body": 0}
+        opts = {"--conns": 1, "--link": "eth", "--body": 0, "--index": None}
         v6 = "--ipv6" in rest
         rest = [a for a in rest if a != "--ipv6"]
         n = int(rest[0])
         for k, v in zip(rest[1::2], rest[2::2]):
             opts[k] = v
-        exchanges(out, n, int(opts["--conns"]), opts["--link"], v6, int(opts["--body"]))
+        exchanges(out, n, int(opts["--conns"]), opts["--link"], v6, int(opts["--body"]), opts["--index"])
+    elif cmd == "stream":
+        stream(out, int(rest[0]), int(rest[1]))
     elif cmd == "synflood":
         synflood(out, int(rest[0]))
     elif cmd == "unfinished":

@@ -7,7 +7,7 @@ base="build-essential pkg-config libpcap-dev libcurl4-openssl-dev libjansson-dev
 case "$goal" in
 test)  pkgs="$base tcpdump curl python3 iproute2 procps clang valgrind time" ;;
 demo)  pkgs="$base tcpdump curl python3 procps" ;;
-bench) pkgs="$base tcpdump curl procps nginx wrk tshark nodejs hyperfine time valgrind"
+bench) pkgs="$base tcpdump curl procps python3 nginx wrk tshark nodejs time valgrind"
        # nodesource's nodejs bundles npm and conflicts with Debian's npm package.
        command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 *) echo "deps.sh: unknown goal '$goal' (test, demo or bench)" >&2; exit 2 ;;

@@ -312,8 +312,16 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 static void parse_args(struct opts *o, int argc, char **argv)
 {
     int c;
-    while ((c = getopt_long(argc, argv, "i:r:f:o:c:q", long_opts, NULL)) != -1)
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((c = getopt_long(argc, argv, ":i:r:f:o:c:q", long_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            const char *bad = argv[optind - 1];
+            char shortopt[3] = {'-', (char)optopt, '\0'};
+            if (optopt && optopt < 256) bad = shortopt;
+            usage_error("%s '%s'", c == ':' ? "missing argument to" : "unknown option", bad);
+        }
         parse_opt(o, c, optarg);
+    }
     if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->iface && !o->nfiles) usage_error("%s", "give -i IFACE or -r FILE");
     if (o->iface && o->nfiles) usage_error("%s", "-i and -r cannot be combined");

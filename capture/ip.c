@@ -241,13 +241,14 @@ static bool ranges_add(struct frag_dgram *g, uint32_t lo, uint32_t hi)
     return true;
 }
 
-/* Grow the datagram's buffer to end bytes, zero-filled, within budget. */
+/* Grow the datagram's buffer to end bytes, zero-filled, charging what
+ * the buffer really allocated to the budget. */
 static bool dgram_extend(struct ip_defrag *d, struct frag_dgram *g, uint32_t end)
 {
-    size_t old = g->data.len;
+    size_t old = g->data.len, old_cap = g->data.cap;
     if (end <= old) return true;
-    if (!budget_reserve(d, g, end - old)) return false;
     if (buf_grow(&g->data, end - old) != CUT_OK) return false;
+    if (!budget_reserve(d, g, g->data.cap - old_cap)) return false;
     memset(g->data.data + old, 0, end - old);
     g->data.len = end;
     g->data.data[end] = '\0';

@@ -17,6 +17,7 @@ struct reasm_seg {
     int64_t ts_us;
     uint8_t data[];
 };
+_Static_assert(sizeof(struct reasm_seg) + 16 <= REASM_SEG_OVERHEAD, "overhead undercounted");
 
 /* Where a direction is being delivered: enough to call the hooks. */
 struct sink {
@@ -54,7 +55,7 @@ static void check_fin(const struct sink *k, int64_t ts_us)
 static void seg_free(struct reasm_ctx *x, struct reasm_dir *r, struct reasm_seg *s)
 {
     r->held_bytes -= s->len;
-    x->total_held -= s->len;
+    x->total_held -= s->len + REASM_SEG_OVERHEAD;
     free(s);
 }
 
@@ -125,7 +126,7 @@ static void place_in_order(const struct sink *k, uint32_t seq, const uint8_t *p,
 static bool fits(const struct sink *k, size_t n)
 {
     return k->r->held_bytes + n <= k->x->max_dir_buffer &&
-           k->x->total_held + n <= k->x->max_total_buffer;
+           k->x->total_held + n + REASM_SEG_OVERHEAD <= k->x->max_total_buffer;
 }
 
 static struct reasm_seg *seg_new(const struct sink *k, uint32_t seq, const uint8_t *p, size_t n,
@@ -138,7 +139,7 @@ static struct reasm_seg *seg_new(const struct sink *k, uint32_t seq, const uint8
     s->ts_us = ts_us;
     memcpy(s->data, p, n);
     k->r->held_bytes += n;
-    k->x->total_held += n;
+    k->x->total_held += n + REASM_SEG_OVERHEAD;
     return s;
 }
 
@@ -153,8 +154,10 @@ static bool hold(const struct sink *k, uint32_t seq, const uint8_t *p, size_t n,
         int32_t before = h ? reasm_seq_diff(h->seq, seq) : INT32_MAX;
         if (before > 0) { /* a run of new bytes before h (or at the end) */
             size_t take = (size_t)before < n ? (size_t)before : n;
-            struct reasm_seg *s = seg_new(k, seq, p, take, ts_us);
-            if (!s) break; /* allocation failed: the bytes become a hole */
+            /* Each piece costs its own overhead: stop at the cap, or when
+             * allocation fails; the rest becomes a hole. */
+            struct reasm_seg *s = fits(k, take) ? seg_new(k, seq, p, take, ts_us) : NULL;
+            if (!s) break;
             s->next = h;
             *pp = s;
             pp = &s->next;

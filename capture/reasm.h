@@ -20,12 +20,17 @@ struct reasm_stats {
     uint64_t buffer_shed; /* times a buffer cap made us give up on a hole */
 };
 
-/* Shared by every direction of a pipeline: the hooks, the caps, the byte
- * count held over all flows, and the counters. */
+/* Bytes charged to the total for each held segment besides its payload
+ * (its header and the allocator's slack), so that a flood of one-byte
+ * segments is bounded like a few big ones. */
+#define REASM_SEG_OVERHEAD 48
+
+/* Shared by every direction of a pipeline: the hooks, the caps, the
+ * memory held over all flows, and the counters. */
 struct reasm_ctx {
     const struct stream_hooks *hooks;
-    size_t max_dir_buffer;   /* out-of-order bytes held per direction */
-    size_t max_total_buffer; /* over all directions */
+    size_t max_dir_buffer;   /* out-of-order payload bytes held per direction */
+    size_t max_total_buffer; /* memory held over all directions, overhead included */
     size_t total_held;
     struct reasm_stats st;
 };
@@ -37,8 +42,8 @@ struct reasm_dir {
     bool started;      /* next_seq is known (from SYN or the first segment) */
     bool fin_seen, fin_done;
     struct reasm_seg *held; /* out-of-order data, sorted, disjoint; owned */
-    size_t held_bytes;
-    uint64_t delivered; /* bytes handed to the data hook */
+    size_t held_bytes;      /* payload bytes in held */
+    uint64_t delivered;     /* bytes handed to the data hook */
 };
 
 /* One segment of a direction, as decoded from a packet. */

@@ -287,7 +287,7 @@ static void test_total_cap_is_shared_between_directions(void **state)
     struct stream_hooks hooks = rec_hooks(rec);
     struct stream_info info = {.flow = 1};
     struct rec_conn *conn = rec_open(rec, &info);
-    struct reasm_ctx x = {&hooks, 100, 10, 0, {0}};
+    struct reasm_ctx x = {&hooks, 100, 10 + REASM_SEG_OVERHEAD, 0, {0}};
     struct reasm_dir a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
@@ -298,10 +298,10 @@ static void test_total_cap_is_shared_between_directions(void **state)
     s.data = (const uint8_t *)"AAAAAAAA";
     s.len = 8;
     reasm_segment(&x, &a, conn, STREAM_C2S, &s);
-    assert_int_equal(x.total_held, 8);
+    assert_int_equal(x.total_held, 8 + REASM_SEG_OVERHEAD);
     s.data = (const uint8_t *)"BBBBBBBB";
     reasm_segment(&x, &b, conn, STREAM_S2C, &s);
-    assert_true(x.total_held <= 10);
+    assert_true(x.total_held <= 10 + REASM_SEG_OVERHEAD);
     assert_int_equal(x.st.buffer_shed, 1);
     assert_string_equal(conn->data[STREAM_S2C].data, "x<gap 4>BBBBBBBB");
     reasm_flush(&x, &a, conn, STREAM_C2S, 1);
@@ -340,12 +340,40 @@ static void test_reverse_order_reassembles(void **state)
     rec_free(rec);
 }
 
+/* One-byte segments with holes between them cost their overhead: a flood
+ * of them stays under the total cap. */
+static void test_tiny_segment_flood_is_bounded(void **state)
+{
+    (void)state;
+    struct recorder *rec = rec_new();
+    struct stream_hooks hooks = rec_hooks(rec);
+    struct stream_info info = {.flow = 1};
+    struct rec_conn *conn = rec_open(rec, &info);
+    struct reasm_ctx x = {&hooks, 1 << 20, 4096, 0, {0}};
+    struct reasm_dir r;
+    memset(&r, 0, sizeof r);
+    struct reasm_segment s = {.seq = 0, .data = (const uint8_t *)"x", .len = 1};
+    reasm_segment(&x, &r, conn, STREAM_C2S, &s);
+    for (uint32_t i = 1; i <= 10000; i++) {
+        s.seq = 2 * i;
+        reasm_segment(&x, &r, conn, STREAM_C2S, &s);
+        assert_true(x.total_held <= 4096);
+    }
+    assert_true(x.st.buffer_shed > 9000);
+    reasm_flush(&x, &r, conn, STREAM_C2S, 1);
+    assert_int_equal(x.total_held, 0);
+    assert_int_equal(r.delivered, 10001);
+    assert_int_equal(x.st.gaps, 10000);
+    rec_free(rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reassembly_cases),
         cmocka_unit_test(test_total_cap_is_shared_between_directions),
         cmocka_unit_test(test_reverse_order_reassembles),
+        cmocka_unit_test(test_tiny_segment_flood_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

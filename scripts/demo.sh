@@ -20,8 +20,8 @@ out=${DEMO_OUT:-./demo-out}
 regress=${REGRESS:-}
 count=${DEMO_COUNT:-400}
 seed=${DEMO_SEED:-1}
-latency_ms=10 # every simulator: 10 ms +- 3 ms of think time
-jitter_ms=3
+latency_ms=25 # every simulator: 25 ms +- 5 ms of think time, well above the noise of a busy machine
+jitter_ms=5
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit "${2:-3}"; }

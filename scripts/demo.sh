@@ -109,6 +109,12 @@ rc=$?
 [ "$rc" -eq 0 ] || die "cutover-capture exited with status $rc: $(tail -n 3 "$out/capture.log")"
 captured=$(wc -l <"$out/capture.jsonl")
 say "demo: captured $captured exchanges into $out/capture.jsonl"
+sent=$(sed -n 's/^sent \([0-9]*\) requests.*/\1/p' "$out/driver.txt")
+if [ "$captured" -lt "${sent:-0}" ]; then
+    say "demo: warning: the driver sent $sent requests but only $captured were captured;" \
+        "cutover-capture's own account:"
+    grep 'final:' "$out/capture.log" | sed 's/^/    /'
+fi
 
 say "demo: replaying them at the new platform and the second legacy one"
 "$bin/cutover-replay" -t "http://127.0.0.1:$new" -o "$out/candidate.jsonl" \
@@ -141,7 +147,7 @@ diffs = sorted(r.get("differences", []), key=lambda d: -d.get("count", 0))
 if diffs:
     print("top differences:")
     for d in diffs[:8]:
-        print("  %5d x  %-24s %-6s %-28s %s" % (d.get("count", 0), d.get("endpoint"),
+        print("  %5d x  %-22s %-6s %-36s %s" % (d.get("count", 0), d.get("endpoint"),
               d.get("where"), d.get("path"), d.get("kind")))
 noise = r.get("noise", [])
 if noise:

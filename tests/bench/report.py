@@ -3,6 +3,7 @@
 
   report.py --report SAMPLES.tsv OUT.json   medians, ratios, goals; prints the table
   report.py --lag LABEL REPLAY.jsonl        _lag distribution, as SAMPLES lines
+  report.py --totals LABEL REPORT.json      compare's totals, as SAMPLES lines
   report.py --pace RATE < IN.jsonl          rewrite startedDateTime to Poisson arrivals
 
 SAMPLES.tsv holds one "key<TAB>value" per line; a key noted several times
@@ -75,6 +76,18 @@ def lag_stats(label, path):
                    p50_ms=q(0.5), p99_ms=q(0.99), p999_ms=q(0.999), max_ms=xs[-1])
     for k, v in out.items():
         print(f"{label}.{k}\t{v}")
+
+
+def totals(label, path):
+    """report.json's totals, as SAMPLES lines."""
+    try:
+        with open(path) as f:
+            t = json.load(f).get("totals", {})
+    except (OSError, ValueError):
+        return
+    for k in ("compared", "matched", "mismatched", "missing", "parity_pct"):
+        if k in t:
+            print(f"{label}.{k}\t{t[k]}")
 
 
 def pace(rate):
@@ -171,6 +184,8 @@ def build(F):
         if npairs == pairs else None,
         # both timed on the same pairs
         "speedup_over_jsondiffpatch": div(node_s, c_same),
+        "cutover_compared": F.num("compare.compared"), "cutover_mismatched": F.num("compare.mismatched"),
+        "cutover_missing": F.num("compare.missing"), "cutover_parity_pct": F.num("compare.parity_pct"),
         "node_result": F.text("node.result"),
     }
     return r
@@ -250,6 +265,8 @@ def main(argv):
         report(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "--lag":
         lag_stats(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "--totals":
+        totals(argv[2], argv[3])
     elif len(argv) == 3 and argv[1] == "--pace":
         pace(float(argv[2]))
     else:

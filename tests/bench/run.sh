@@ -326,14 +326,19 @@ bench_compare() {
     cat "$f.base.jsonl" "$f.cand.jsonl" >/dev/null # page cache
     if cmp=$(tool compare); then
         local i n=$((runs < 3 ? runs : 3))
+        # The ids the two platforms mint differ on every pair; a user ignores them.
+        local ignore=(--ignore '$.id' --ignore '$.multicast_id' --ignore '$.results[*].message_id')
         for i in $(seq "$n"); do
-            measure compare "$cmp" --json "$work/compare.json" "$f.base.jsonl" "$f.cand.jsonl"
+            measure compare "$cmp" "${ignore[@]}" --json "$work/compare.json" \
+                "$f.base.jsonl" "$f.cand.jsonl"
             log "compare run $i/$n: status $?"
         done
-        measure compare_small "$cmp" --json /dev/null "$g.base.jsonl" "$g.cand.jsonl"
+        python3 "$here/report.py" --totals compare "$work/compare.json" >>"$samples"
+        measure compare_small "$cmp" "${ignore[@]}" --json /dev/null "$g.base.jsonl" "$g.cand.jsonl"
         if [ "$node_pairs" != "$pairs" ]; then
             local h=$work/pairs-$node_pairs
-            measure compare_nodeset "$cmp" --json /dev/null "$h.base.jsonl" "$h.cand.jsonl"
+            measure compare_nodeset "$cmp" "${ignore[@]}" --json /dev/null "$h.base.jsonl" \
+                "$h.cand.jsonl"
         fi
     else
         log "cutover-compare not built: compare skipped (jsondiffpatch measured alone)"
@@ -347,8 +352,39 @@ bench_compare() {
         "$here/jsondiffpatch_diff.js" "$g.base.jsonl" "$g.cand.jsonl"
 }
 
+# ---- 6. profiles: callgrind on small inputs, top functions by own cost ----
+profile() { # LABEL CMD...
+    local cg=$work/callgrind.$1
+    shift
+    timeout -s KILL "$limit_s" valgrind --tool=callgrind --callgrind-out-file="$cg.out" "$@" \
+        >/dev/null 2>"$cg.err" || true
+    [ -s "$cg.out" ] || { log "callgrind failed: $(tail -n 1 "$cg.err")"; return 1; }
+    callgrind_annotate --threshold=95 "$cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' |
+        head -n 16 >"$cg.top"
+    log "profile $cg.top:"
+    sed 's/^/    /' "$cg.top" >&2
+}
+
+bench_profile() {
+    local t
+    if t=$(tool capture) && [ -s "$work/big.pcap" ]; then
+        tcpdump -r "$work/big.pcap" -c 40000 -w "$work/small.pcap" 2>/dev/null
+        profile capture "$t" -r "$work/small.pcap" -o /dev/null
+    fi
+    if t=$(tool replay) && [ -s "$work/big.jsonl" ] && start_nginx; then
+        profile replay "$t" -q --max --concurrency 32 --limit 5000 -t "http://127.0.0.1:$port" \
+            -o /dev/null "$work/big.jsonl"
+    fi
+    local g=$work/pairs-$((pairs / 10))
+    if t=$(tool compare) && [ -s "$g.cand.jsonl" ]; then
+        head -n 5000 "$g.base.jsonl" >"$work/prof.base.jsonl"
+        head -n 5000 "$g.cand.jsonl" >"$work/prof.cand.jsonl"
+        profile compare "$t" --json /dev/null "$work/prof.base.jsonl" "$work/prof.cand.jsonl"
+    fi
+}
+
 main() {
-    for t in nginx wrk tcpdump tshark node python3 /usr/bin/time; do
+    for t in nginx wrk tcpdump tshark node python3 valgrind /usr/bin/time; do
         command -v "$t" >/dev/null || { log "missing $t: run 'sh scripts/deps.sh bench'"; exit 2; }
     done
     build_helpers || { log "could not build the helpers"; exit 3; }
@@ -366,6 +402,7 @@ main() {
         esac || log "$s: failed (see $work)"
     done
     note machine.load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+    [ "${BENCH_PROFILE:-0}" = 1 ] && bench_profile
     python3 "$here/report.py" --report "$samples" "$out/results.json"
 }
 

@@ -42,7 +42,9 @@ struct flow_table;
 
 /* A table for at most max_flows flows. */
 enum cut_err flow_table_new(size_t max_flows, struct flow_table **out);
-/* Frees every flow and its held data without calling hooks. Accepts NULL. */
+/* Frees every flow and its held data without calling hooks; x is the
+ * context that data was counted in (NULL only if nothing is held).
+ * Accepts NULL. */
 void flow_table_free(struct flow_table *t, struct reasm_ctx *x);
 
 /* Build the canonical key of a packet from src:sport to dst:dport;

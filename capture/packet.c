@@ -266,10 +266,18 @@ static void tcp_segment(struct packet_pipeline *pp, const struct tcp_pkt *t, int
     reasm_segment(&pp->rx, &f->dir[d], f->conn, d, &seg);
     if (t->flags & TCP_ACK)
         reasm_acked(&pp->rx, &f->dir[!d], f->conn, (enum stream_dir) !d, t->ack, ts_us);
-    if (f->list == FLOW_QUIET && t->payload.len > 0) flow_table_move(pp->flows, f, FLOW_ACTIVE);
-    /* Both sides done, or the only side we can see is done. */
-    bool done0 = f->dir[0].fin_done || !f->seen[0], done1 = f->dir[1].fin_done || !f->seen[1];
-    if (done0 && done1) flow_bury(pp, f, STREAM_END_FIN, ts_us);
+    if (f->dir[0].fin_done && f->dir[1].fin_done) {
+        flow_bury(pp, f, STREAM_END_FIN, ts_us);
+        return;
+    }
+    /* When the only side seen so far has closed, the other may still be
+     * about to answer a half-closed request, so the flow stays open; but
+     * it is the first to go when room is needed. */
+    bool only_side_done = f->dir[d].fin_done && !f->seen[!d];
+    if (only_side_done && f->list == FLOW_ACTIVE)
+        flow_table_move(pp->flows, f, FLOW_QUIET);
+    else if (!only_side_done && f->list == FLOW_QUIET && t->payload.len > 0)
+        flow_table_move(pp->flows, f, FLOW_ACTIVE);
 }
 
 static void tcp_decode(struct packet_pipeline *pp, const struct ip_packet *ip, int64_t ts_us)

@@ -180,17 +180,37 @@ static void test_stray_packets_open_nothing(void **state)
     fx_free(f);
 }
 
-static void test_one_sided_flow_closes_on_its_fin(void **state)
+/* Only one direction is captured: its FIN ends that direction, and the
+ * flow ends when the capture does (the other side might still answer). */
+static void test_one_sided_flow(void **state)
 {
     (void)state;
     struct fx *f = fx_new(NULL);
     tx(f, &WEB, true, 10, 0, PB_SYN, NULL, T0);
     tx(f, &WEB, true, 11, 1, PB_ACK, "POST /a HTTP/1.0\r\n\r\n", T0 + 1);
     tx(f, &WEB, true, 31, 1, PB_ACK | PB_FIN, NULL, T0 + 2);
-    assert_string_equal(f->rec->log.data,
-                        "open 1 10.0.0.1:40000>10.0.0.2:80 syn\nfin 1 c2s\nclose 1 fin\n");
+    assert_string_equal(f->rec->log.data, "open 1 10.0.0.1:40000>10.0.0.2:80 syn\nfin 1 c2s\n");
+    packet_pipeline_finish(f->pp, T0 + 3);
+    assert_string_equal(f->rec->log.data, "open 1 10.0.0.1:40000>10.0.0.2:80 syn\nfin 1 c2s\n"
+                                          "close 1 eof\n");
     assert_string_equal(c2s(f, 0), "POST /a HTTP/1.0\r\n\r\n");
     assert_string_equal(s2c(f, 0), "");
+    fx_free(f);
+}
+
+/* A client that half-closes right after its request, seen mid-stream
+ * before any server packet: the answer still arrives. */
+static void test_half_close_before_the_answer(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(NULL);
+    tx(f, &WEB, true, 100, 900, PB_ACK | PB_FIN, "GET / HTTP/1.0\r\n\r\n", T0);
+    tx(f, &WEB, false, 900, 119, PB_ACK, "HTTP/1.0 200 OK\r\n\r\nbody", T0 + 1);
+    tx(f, &WEB, false, 923, 119, PB_ACK | PB_FIN, NULL, T0 + 2);
+    assert_string_equal(c2s(f, 0), "GET / HTTP/1.0\r\n\r\n");
+    assert_string_equal(s2c(f, 0), "HTTP/1.0 200 OK\r\n\r\nbody");
+    assert_string_equal(f->rec->log.data, "open 1 10.0.0.1:40000>10.0.0.2:80\nfin 1 c2s\n"
+                                          "fin 1 s2c\nclose 1 fin\n");
     fx_free(f);
 }
 
@@ -743,7 +763,8 @@ int main(void)
         cmocka_unit_test(test_rst_closes_the_flow),
         cmocka_unit_test(test_mid_stream_roles_from_ports),
         cmocka_unit_test(test_stray_packets_open_nothing),
-        cmocka_unit_test(test_one_sided_flow_closes_on_its_fin),
+        cmocka_unit_test(test_one_sided_flow),
+        cmocka_unit_test(test_half_close_before_the_answer),
         cmocka_unit_test(test_lost_segment_is_a_gap_and_data_resumes),
         cmocka_unit_test(test_seq_wrap_through_the_pipeline),
         cmocka_unit_test(test_idle_flows_expire),

@@ -81,7 +81,7 @@ $(B)/bin/%:
 
 bin/%: $(B)/bin/%
 	@mkdir -p bin
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/tests/test_%: $(B)/tests/test_%.o $(ALLA)
 	@mkdir -p $(dir $@)

@@ -89,7 +89,10 @@ sent=$(sed -n 's/^sent \([0-9]*\) requests.*/\1/p' "$tmp/driver.txt")
 captured=$(wc -l <"$tmp/capture.jsonl" | tr -d ' ')
 echo "driver sent $sent requests; capture wrote $captured exchanges"
 [ "$sent" = "$count" ] || fail "driver sent $sent of $count"
-[ "$captured" = "$sent" ] || fail "captured $captured exchanges of $sent requests"
+if [ "$captured" != "$sent" ]; then
+    fail "captured $captured exchanges of $sent requests; cutover-capture says:"
+    grep 'final:' "$tmp/capture.log"
+fi
 python3 - "$tmp/capture.jsonl" "$tmp/driver.txt" <<'EOF' || fail "captured endpoints differ from the driver's"
 import json, re, sys
 want = {}

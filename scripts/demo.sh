@@ -81,9 +81,9 @@ start_sim() {
     die "the $name simulator did not start: $(cat "$out/$name.log")"
 }
 
-start_sim legacy --flavor legacy --seed 11; legacy=$port
-start_sim new --flavor new --seed 12 ${regress:+--regress "$regress"}; new=$port
-start_sim secondary --flavor legacy --seed 13; secondary=$port
+start_sim legacy --flavor legacy --seed 7; legacy=$port
+start_sim new --flavor new --seed 7 ${regress:+--regress "$regress"}; new=$port
+start_sim secondary --flavor legacy --seed 7; secondary=$port
 say "demo: legacy platform on 127.0.0.1:$legacy, new platform on 127.0.0.1:$new" \
     "(regressions: ${regress:-none}), second legacy on 127.0.0.1:$secondary"
 

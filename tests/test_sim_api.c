@@ -308,6 +308,42 @@ static void test_flavors_differ_in_form_not_meaning(void **state)
     sim_api_free(nu);
 }
 
+/* Think time depends on the request and the seed, not on arrival order, so
+ * two simulators with one seed take the same time over the same request. */
+static void test_jitter_is_a_function_of_request_and_seed(void **state)
+{
+    (void)state;
+    struct sim_api_opts o = {.latency_ms = 25, .jitter_ms = 5, .seed = 7};
+    struct sim_api *a = sim_api_new(&o), *b = sim_api_new(&o);
+    int st;
+    struct sim_http_resp r;
+    unsigned da[8], db[8];
+    char target[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(target, sizeof target, "/v1/messages/x%d", i);
+        json_decref(call(a, "GET", target, NULL, &st, &r));
+        da[i] = r.delay_ms;
+        headers_release(&r.headers);
+        buf_free(&r.body);
+    }
+    for (int i = 7; i >= 0; i--) { /* the other order */
+        snprintf(target, sizeof target, "/v1/messages/x%d", i);
+        json_decref(call(b, "GET", target, NULL, &st, &r));
+        db[i] = r.delay_ms;
+        headers_release(&r.headers);
+        buf_free(&r.body);
+    }
+    bool varies = false;
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(da[i], db[i]);
+        assert_in_range(da[i], 20, 30);
+        varies |= da[i] != da[0];
+    }
+    assert_true(varies);
+    sim_api_free(a);
+    sim_api_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_regressions_change_what_they_say),
         cmocka_unit_test(test_latency_regression_delays_push_only),
         cmocka_unit_test(test_flavors_differ_in_form_not_meaning),
+        cmocka_unit_test(test_jitter_is_a_function_of_request_and_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

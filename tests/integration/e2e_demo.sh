@@ -65,9 +65,9 @@ stop_pid() {
     forget "$1"
 }
 
-start_sim legacy --flavor legacy --seed 11
+start_sim legacy --flavor legacy --seed 7
 legacy=$port
-start_sim secondary --flavor legacy --seed 13
+start_sim secondary --flavor legacy --seed 7
 secondary=$port
 
 # --- capture the driver's traffic --------------------------------------------
@@ -114,7 +114,7 @@ EOF
 # --- replay and compare, clean and with each regression ----------------------
 # run_case NAME REGRESS: replay at a new simulator, compare; sets $crc.
 run_case() {
-    start_sim "new-$1" --flavor new --seed 12 ${2:+--regress "$2"}
+    start_sim "new-$1" --flavor new --seed 7 ${2:+--regress "$2"}
     newsim=$last
     d="$tmp/$1"
     mkdir -p "$d"

@@ -34,6 +34,9 @@ static void usage(FILE *f)
                "                       drop     e-mail answer without \"recipient\"\n"
                "                       order    GET /v1/templates list reversed\n"
                "                       latency  +40 ms on POST /v1/push\n"
+               "  --latency-ms, --jitter-ms  think time of every answer: MS +- jitter, where the\n"
+               "                       jitter is a function of the request and --seed (same\n"
+               "                       seed, same request: same time)\n"
                "  --port 0             pick a free port (printed on stdout)\n");
 }
 

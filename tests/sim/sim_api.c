@@ -27,7 +27,6 @@ struct msg {
 
 struct sim_api {
     struct sim_api_opts o;
-    uint64_t rng;     /* xorshift64*: latency jitter, seeded by --seed */
     uint64_t idrng;   /* ids and request ids: different in every run */
     struct msg *msgs; /* open addressing, cap a power of two */
     size_t nmsgs, cap;
@@ -64,7 +63,6 @@ struct sim_api *sim_api_new(const struct sim_api_opts *o)
     struct sim_api *a = calloc(1, sizeof *a);
     if (!a) return NULL;
     a->o = *o;
-    a->rng = o->seed ? o->seed : 0x9E3779B97F4A7C15ULL;
     a->idrng = (uint64_t)now_us() ^ ((uint64_t)getpid() << 32) ^ 0xD1B54A32D192ED03ULL;
     a->cap = 1024;
     a->msgs = calloc(a->cap, sizeof *a->msgs);
@@ -564,10 +562,27 @@ static bool route_match(const char *pattern, const char *path, const char **arg)
     return strcmp(pattern, path) == 0;
 }
 
-static unsigned latency(struct sim_api *a)
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The jitter is a function of the request and the seed, not of arrival
+ * order: simulators started with the same seed take the same time over the
+ * same request, so a replay measures the platform, not the dice. */
+static unsigned latency(struct sim_api *a, const struct sim_http_req *req)
 {
     long d = (long)a->o.latency_ms;
-    if (a->o.jitter_ms) d += (long)(rng_next(&a->rng) % (2 * a->o.jitter_ms + 1)) - a->o.jitter_ms;
+    if (a->o.jitter_ms) {
+        uint64_t h = 1469598103934665603ULL ^ a->o.seed;
+        h = hash_bytes(h, req->method, strlen(req->method));
+        h = hash_bytes(h, req->target, strlen(req->target));
+        h = hash_bytes(h, req->body.data, req->body.len);
+        h = rng_next(&h);
+        d += (long)(h % (2 * a->o.jitter_ms + 1)) - (long)a->o.jitter_ms;
+    }
     return d > 0 ? (unsigned)d : 0;
 }
 
@@ -584,7 +599,7 @@ void sim_api_handle(void *ctx, const struct sim_http_req *req, struct sim_http_r
         new_id(a, "req_", rid, sizeof rid);
         headers_set(&resp->headers, "X-Request-Id", rid);
     }
-    resp->delay_ms = latency(a);
+    resp->delay_ms = latency(a, req);
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const char *arg = routes[i].arg;

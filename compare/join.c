@@ -114,22 +114,78 @@ static enum cut_err reopen_fd(struct src *s, int fd, char *err, size_t errlen)
     return e;
 }
 
-/* The input is a HAR document: copy it to a spool, read its entries with
- * the HAR reader and write them as JSON Lines to a second spool. */
-static enum cut_err convert_document(struct src *s, const char *first, size_t n, char *err,
-                                     size_t errlen)
+/* Brackets still open after the bytes of p[0..n): scanned outside strings. */
+struct depth {
+    char stack[256];
+    size_t n, lost; /* lost: nesting beyond the stack */
+    bool in_str, esc;
+};
+
+static void depth_feed(struct depth *d, const char *p, size_t n)
 {
-    char tpath[512];
-    int raw = make_temp(tpath, sizeof tpath), out = make_temp(tpath, sizeof tpath);
-    enum cut_err e = raw < 0 || out < 0 ? CUT_EIO : CUT_OK;
-    const char *line = first;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (d->in_str) {
+            if (d->esc)
+                d->esc = false;
+            else if (ch == '\\')
+                d->esc = true;
+            else if (ch == '"')
+                d->in_str = false;
+        } else if (ch == '"') {
+            d->in_str = true;
+        } else if (ch == '{' || ch == '[') {
+            if (d->n < sizeof d->stack)
+                d->stack[d->n++] = ch == '{' ? '}' : ']';
+            else
+                d->lost++;
+        } else if ((ch == '}' || ch == ']') && (d->lost || d->n)) {
+            if (d->lost)
+                d->lost--;
+            else
+                d->n--;
+        }
+    }
+}
+
+/* A HAR document on a pipe: copy it to a spool for the HAR reader. The
+ * line reader drops a last line without a newline as torn: for a document
+ * that line can only close brackets, so they are closed again here. */
+static enum cut_err spool_document(struct src *s, int raw, const char *line, size_t n)
+{
+    struct depth d = {{0}, 0, 0, false, false};
     long long off;
+    enum cut_err e = CUT_OK;
     while (!e) {
+        depth_feed(&d, line, n);
         e = write_all(raw, line, n);
         if (!e) e = write_all(raw, "\n", 1);
         if (!e) e = har_reader_next_line(s->r, &line, &n, &off);
     }
-    if (e == CUT_EOF) e = reopen_fd(s, raw, err, errlen);
+    if (e != CUT_EOF) return e;
+    e = CUT_OK;
+    while (d.n && !e) e = write_all(raw, &d.stack[--d.n], 1);
+    return e ? e : write_all(raw, "\n", 1);
+}
+
+/* The input is a HAR document: read its entries with the HAR reader (from
+ * the file itself, or from a spool of the pipe) and write them as JSON
+ * Lines to a second spool. */
+static enum cut_err convert_document(struct src *s, const char *path, const char *first, size_t n,
+                                     char *err, size_t errlen)
+{
+    char tpath[512];
+    int raw = -1, out = make_temp(tpath, sizeof tpath);
+    enum cut_err e = out < 0 ? CUT_EIO : CUT_OK;
+    if (!e && seekable(path)) {
+        har_reader_free(s->r);
+        s->r = NULL;
+        e = har_reader_open(&s->r, path, 0);
+    } else if (!e) {
+        raw = make_temp(tpath, sizeof tpath);
+        e = raw < 0 ? CUT_EIO : spool_document(s, raw, first, n);
+        if (!e) e = reopen_fd(s, raw, err, errlen);
+    }
     struct exchange x;
     struct buf b = BUF_INIT;
     exchange_init(&x);
@@ -142,7 +198,8 @@ static enum cut_err convert_document(struct src *s, const char *first, size_t n,
         if (!e) e = write_all(out, b.data, b.len);
     }
     if (e && e != CUT_EOF && !*err)
-        snprintf(err, errlen, "%s", *har_reader_error(s->r) ? har_reader_error(s->r) : s->name);
+        snprintf(err, errlen, "%s",
+                 s->r && *har_reader_error(s->r) ? har_reader_error(s->r) : s->name);
     exchange_release(&x);
     buf_free(&b);
     if (e == CUT_EOF) e = reopen_fd(s, out, err, errlen);
@@ -163,8 +220,10 @@ static enum cut_err src_open(struct src *s, const char *path, char *err, size_t 
     jarena_init(&s->ids, 0);
     enum cut_err e = har_reader_open(&s->r, path, 0);
     if (e) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return e;
+        int en = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(en));
+        /* a file that is not there or not readable is bad input, not a fault */
+        return en == ENOENT || en == EACCES || en == EISDIR || en == ENOTDIR ? CUT_EINVAL : e;
     }
     const char *line;
     size_t n;
@@ -175,7 +234,7 @@ static enum cut_err src_open(struct src *s, const char *path, char *err, size_t 
         snprintf(err, errlen, "%s", har_reader_error(s->r));
         return e;
     }
-    if (is_document(&s->ids, line, n)) return convert_document(s, line, n, err, errlen);
+    if (is_document(&s->ids, line, n)) return convert_document(s, path, line, n, err, errlen);
     s->pending = line;
     s->pending_len = n;
     s->pending_off = off;
@@ -211,7 +270,17 @@ struct index {
     struct src *src;
     struct buf line;
     uint64_t dups;
+    struct buf spool; /* lines not yet written to the spool file */
 };
+
+#define SPOOL_FLUSH ((size_t)1 << 20)
+
+static enum cut_err spool_flush(struct index *ix)
+{
+    enum cut_err e = ix->spool.len ? write_all(ix->src->fd, ix->spool.data, ix->spool.len) : CUT_OK;
+    buf_reset(&ix->spool);
+    return e;
+}
 
 static enum cut_err index_grow(struct index *ix)
 {
@@ -233,8 +302,10 @@ static enum cut_err index_grow(struct index *ix)
 /* Read the record of slot sl into ix->line. */
 static enum cut_err index_read(struct index *ix, const struct slot *sl)
 {
+    enum cut_err e = spool_flush(ix); /* a spooled line may still be pending */
+    if (e) return e;
     buf_reset(&ix->line);
-    enum cut_err e = buf_grow(&ix->line, sl->len);
+    e = buf_grow(&ix->line, sl->len);
     if (e) return e;
     size_t got = 0;
     while (got < sl->len) {
@@ -325,6 +396,7 @@ static enum cut_err index_build(struct index *ix, struct src *s, struct join_sta
     memset(ix, 0, sizeof *ix);
     ix->src = s;
     buf_init(&ix->line, 0);
+    buf_init(&ix->spool, 0);
     int spool = -1;
     uint64_t spool_off = 0;
     if (s->fd < 0) {
@@ -360,7 +432,10 @@ static enum cut_err index_build(struct index *ix, struct src *s, struct join_sta
         }
         if (spool >= 0) {
             off = (long long)spool_off;
-            if (write_all(spool, line, n) || write_all(spool, "\n", 1)) {
+            e = buf_append(&ix->spool, line, n);
+            if (!e) e = buf_putc(&ix->spool, '\n');
+            if (!e && ix->spool.len >= SPOOL_FLUSH) e = spool_flush(ix);
+            if (e) {
                 snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
                 return CUT_EIO;
             }
@@ -375,6 +450,10 @@ static enum cut_err index_build(struct index *ix, struct src *s, struct join_sta
         st->torn++;
         log_warn("%s", har_reader_error(s->r));
     }
+    if (spool_flush(ix)) {
+        snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
+        return CUT_EIO;
+    }
     return CUT_OK;
 }
 
@@ -382,6 +461,7 @@ static void index_free(struct index *ix)
 {
     free(ix->s);
     buf_free(&ix->line);
+    buf_free(&ix->spool);
 }
 
 static enum cut_err call_one(join_one_fn fn, const struct join_sink *k, struct join_stats *st,

@@ -161,6 +161,7 @@ static const char js[] =
     "function(){var t=document.getElementById(b.getAttribute('data-for'));"
     "if(t&&navigator.clipboard)navigator.clipboard.writeText(t.textContent).then(function(){"
     "b.textContent='copied';},function(){b.textContent='select and copy';});});});"
+    "document.body.setAttribute('data-ready','1');"
     "})();";
 
 static void head(struct out *o, const struct cmp *c)
@@ -544,8 +545,8 @@ static void differences(struct out *o, const struct cmp *c)
             const struct cmp_key *k = &c->keys[v[j]];
             if (k->endpoint != ep) continue;
             shown++;
-            rawf(o, "<details class=\"diff\"><summary><b>%llu</b> &times; %s <code>",
-                 (unsigned long long)k->raw, cmp_where_name(k->where));
+            rawf(o, "<details class=\"diff\"%s><summary><b>%llu</b> &times; %s <code>",
+                 shown == 1 ? " open" : "", (unsigned long long)k->raw, cmp_where_name(k->where));
             esc(o, k->path);
             rawf(o, "</code> %s</summary>\n", jdiff_kind_name(k->kind));
             for (size_t e = 0; e < k->nex; e++) example(o, &c->examples[k->ex[e]], ex_id++);

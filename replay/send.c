@@ -471,10 +471,12 @@ static void complete(struct sender *s, struct send_slot *slot, CURLcode rc)
     finish(s, slot);
 }
 
-static void drain(struct sender *s)
+/* Hand every finished transfer to the callback; how many there were. */
+static size_t drain(struct sender *s)
 {
     CURLMsg *m;
     int left;
+    size_t n = 0;
     while ((m = curl_multi_info_read(s->multi, &left))) {
         if (m->msg != CURLMSG_DONE) continue;
         struct send_slot *slot = NULL;
@@ -484,7 +486,9 @@ static void drain(struct sender *s)
         curl_multi_remove_handle(s->multi, e);
         s->in_flight--;
         complete(s, slot, rc);
+        n++;
     }
+    return n;
 }
 
 enum cut_err sender_run(struct sender *s, int timeout_ms, struct curl_waitfd *extra,
@@ -492,7 +496,9 @@ enum cut_err sender_run(struct sender *s, int timeout_ms, struct curl_waitfd *ex
 {
     int running = 0;
     if (curl_multi_perform(s->multi, &running) != CURLM_OK) return CUT_ENET;
-    drain(s);
+    /* A slot came free: the caller may have a request waiting for it, so
+     * do not block now. */
+    if (drain(s)) return CUT_OK;
     if (timeout_ms > 0 || nextra) {
         if (curl_multi_poll(s->multi, extra, nextra, timeout_ms > 0 ? timeout_ms : 0, NULL) !=
             CURLM_OK)

@@ -91,10 +91,14 @@ say "demo: legacy platform on 127.0.0.1:$legacy, new platform on 127.0.0.1:$new"
     2>"$out/capture.log" &
 cap_pid=$!
 pids+=($cap_pid)
-# The capture is ready once libpcap has the interface open; give it a
-# moment, and make sure it did not exit at once (permissions, bad filter).
-sleep 1
-kill -0 "$cap_pid" 2>/dev/null || die "cutover-capture exited at once: $(cat "$out/capture.log")"
+# The capture is ready once it says it is listening (libpcap has the
+# interface open and the filter set); it may also exit at once (bad filter).
+for _ in $(seq 50); do
+    grep -q 'listening on' "$out/capture.log" && break
+    kill -0 "$cap_pid" 2>/dev/null || die "cutover-capture exited at once: $(cat "$out/capture.log")"
+    sleep 0.1
+done
+grep -q 'listening on' "$out/capture.log" || say "demo: warning: cutover-capture has not said it is listening"
 
 say "demo: driving $count requests at the legacy platform (capture running)"
 "$bin/cutover-driver" --count "$count" --concurrency 4 --seed "$seed" \

@@ -54,9 +54,13 @@ const struct header *headers_get(const struct headers *h, const char *name)
 size_t headers_remove(struct headers *h, const char *name)
 {
     size_t w = 0, removed = 0;
+    char *alias = NULL; /* name may be one of the names removed: free it last */
     for (size_t i = 0; i < h->n; i++) {
         if (strcasecmp(h->v[i].name, name) == 0) {
-            free(h->v[i].name);
+            if (h->v[i].name == name)
+                alias = h->v[i].name;
+            else
+                free(h->v[i].name);
             free(h->v[i].value);
             removed++;
         } else {
@@ -64,6 +68,7 @@ size_t headers_remove(struct headers *h, const char *name)
         }
     }
     h->n = w;
+    free(alias);
     return removed;
 }
 

@@ -242,37 +242,50 @@ static enum drv_kind pick_kind(uint64_t *s)
     return kinds[k].kind;
 }
 
+/* The body of a write, as a new JSON reference; NULL for reads. */
+static json_t *write_body(uint64_t *s, struct drv_req *r)
+{
+    bool large = false;
+    json_t *j;
+    switch (r->kind) {
+    case DRV_SMS:
+        return sms_body(s);
+    case DRV_PUSH:
+        return push_body(s);
+    case DRV_BATCH:
+        return batch_body(s);
+    case DRV_EMAIL:
+        j = email_body(s, &large);
+        r->expect = large && chance(s, 50);
+        return j;
+    default:
+        return NULL;
+    }
+}
+
+static const char *const write_paths[] = {[DRV_SMS] = "/v1/sms",
+                                          [DRV_EMAIL] = "/v1/email",
+                                          [DRV_PUSH] = "/v1/push",
+                                          [DRV_BATCH] = "/v1/batch"};
+
 static enum cut_err make_path_and_body(uint64_t *s, char *const *ids, size_t nids,
                                        struct drv_req *r)
 {
-    bool large = false;
-    switch (r->kind) {
-    case DRV_SMS:
-        return buf_puts(&r->path, "/v1/sms") ?: set_body(r, sms_body(s));
-    case DRV_EMAIL:
-        buf_puts(&r->path, "/v1/email");
-        enum cut_err e = set_body(r, email_body(s, &large));
-        r->expect = large && chance(s, 50);
-        return e;
-    case DRV_PUSH:
-        return buf_puts(&r->path, "/v1/push") ?: set_body(r, push_body(s));
-    case DRV_BATCH:
-        return buf_puts(&r->path, "/v1/batch") ?: set_body(r, batch_body(s));
-    case DRV_MSG_KNOWN:
-        if (nids) return buf_printf(&r->path, "/v1/messages/%s", ids[pick(s, (unsigned)nids)]);
+    json_t *body = write_body(s, r);
+    if (body) {
+        enum cut_err e = buf_puts(&r->path, write_paths[r->kind]);
+        return e ? e : set_body(r, body);
+    }
+    if (r->kind == DRV_MSG_KNOWN && nids)
+        return buf_printf(&r->path, "/v1/messages/%s", ids[pick(s, (unsigned)nids)]);
+    if (r->kind == DRV_MSG_KNOWN || r->kind == DRV_MSG_UNKNOWN) {
         r->kind = DRV_MSG_UNKNOWN;
-        /* fall through */
-    case DRV_MSG_UNKNOWN:
         return buf_printf(&r->path, "/v1/messages/msg_%016llx%016llx",
                           (unsigned long long)splitmix(s), (unsigned long long)splitmix(s));
-    case DRV_TEMPLATES:
-        return buf_puts(&r->path, chance(s, 30) ? "/v1/templates?channel=all" : "/v1/templates");
-    case DRV_HEALTH_HEAD:
-    case DRV_HEALTH_GET:
-        return buf_puts(&r->path, "/healthz");
-    default:
-        return CUT_EINVAL;
     }
+    if (r->kind == DRV_TEMPLATES)
+        return buf_puts(&r->path, chance(s, 30) ? "/v1/templates?channel=all" : "/v1/templates");
+    return buf_puts(&r->path, "/healthz");
 }
 
 enum cut_err drv_mix_make(uint64_t seed, size_t index, char *const *ids, size_t nids,

@@ -4,6 +4,7 @@
   report.py --report SAMPLES.tsv OUT.json   medians, ratios, goals; prints the table
   report.py --lag LABEL REPLAY.jsonl        _lag distribution, as SAMPLES lines
   report.py --totals LABEL REPORT.json      compare's totals, as SAMPLES lines
+  report.py --capstats LABEL STATS.json     capture's final counters, as SAMPLES lines
   report.py --pace RATE < IN.jsonl          rewrite startedDateTime to Poisson arrivals
 
 SAMPLES.tsv holds one "key<TAB>value" per line; a key noted several times
@@ -90,6 +91,19 @@ def totals(label, path):
             print(f"{label}.{k}\t{t[k]}")
 
 
+def capstats(label, path):
+    """cutover-capture --stats-json's counters, as SAMPLES lines."""
+    try:
+        with open(path) as f:
+            st = json.load(f)
+    except (OSError, ValueError):
+        return
+    for k in ("packets", "kernel_drops", "if_drops", "exchanges", "written", "gaps",
+              "lost_requests_total", "lost_responses_total"):
+        if k in st:
+            print(f"{label}.{k}\t{st[k]}")
+
+
 def pace(rate):
     """Poisson arrivals at rate per second from a fixed start, seeded."""
     rnd = random.Random(7)
@@ -135,7 +149,10 @@ def build(F):
         "exchanges_per_s": div(exch, cap_s), "packets_per_s": div(pkts, cap_s),
         "mb_per_s": div(size, cap_s and cap_s * 1e6),
         "ratio_to_tcpdump": div(cap_s, td_s), "speedup_over_tshark": div(ts_s, cap_s),
-        "capture_stats": F.text("capture.stats"),
+        "cutover_cpu_s": F.num("capture_offline.cpu_s"), "tcpdump_cpu_s": F.num("tcpdump_read.cpu_s"),
+        "tshark_cpu_s": F.num("tshark.cpu_s"), "cutover_rss_kb": F.num("capture_offline.rss_kb"),
+        "capture_packets": F.num("capture.packets"), "capture_gaps": F.num("capture.gaps"),
+        "capture_lost": (F.num("capture.lost_requests_total") or 0) + (F.num("capture.lost_responses_total") or 0),
     }
     wrk_live, rec = F.num("live.wrk_requests"), F.num("live.recorded")
     pcts = [100.0 * a / b for a, b in zip(F.num("live.recorded", "all") or [],
@@ -144,10 +161,15 @@ def build(F):
         "runs": len(pcts), "wrk_requests": wrk_live, "recorded": rec,
         "recorded_pct": statistics.median(pcts) if pcts else None,
         "recorded_pct_min": min(pcts) if pcts else None,
-        "kernel_drops_max": F.num("live.dropped", "max"),
+        "kernel_drops_max": F.num("live.kernel_drops", "max"),
+        "if_drops_max": F.num("live.if_drops", "max"),
+        "lost_requests_max": F.num("live.lost_requests_total", "max"),
+        "lost_responses_max": F.num("live.lost_responses_total", "max"),
         "cpu_s": F.num("live.cpu_s"), "window_s": F.num("live.window_s"),
         "cpu_us_per_exchange": div(F.num("live.cpu_s"), rec and rec / 1e6),
-        "rss_kb": F.num("live.rss_kb"), "capture_stats": F.text("live.stats"),
+        "rss_kb": F.num("live.rss_kb"),
+        "tcpdump_wrk_requests": F.num("tdlive.wrk_requests"), "tcpdump_packets": F.num("tdlive.packets"),
+        "tcpdump_dropped": F.num("tdlive.dropped"),
     }
     rb, rr = F.num("memory_big.rss_kb"), F.num("memory_rep.rss_kb")
     r["capture_memory"] = {
@@ -160,6 +182,7 @@ def build(F):
     r["replay"] = {
         "requests": n, "answered": F.num("replay.answered"), "errors": F.num("replay.errors"),
         "cutover_s": rep_s, "cutover_rps": rps, "wrk_rps": wrk_rate,
+        "cutover_runs": F.num("replay_max.wall", "all"), "wrk_runs": F.num("wrk.rate", "all"),
         "ratio_to_wrk": div(rps, wrk_rate), "cpu_s": F.num("replay_max.cpu_s"),
         "rss_kb": F.num("replay_max.rss_kb"),
     }
@@ -175,7 +198,8 @@ def build(F):
         return div((big - little) * 1024.0, pairs - small)
     r["compare"] = {
         "pairs": pairs, "bytes": F.num("compare.bytes"), "real_differences": F.num("compare.real_diffs"),
-        "cutover_s": c_s, "cutover_pairs_per_s": div(pairs, c_s),
+        "cutover_s": c_s, "cutover_pairs_per_s": div(pairs, c_s), "cutover_cpu_s": F.num("compare.cpu_s"),
+        "cutover_runs": F.num("compare.wall", "all"), "node_cpu_s": F.num("node.cpu_s"),
         "cutover_rss_kb": F.num("compare.rss_kb"), "cutover_rss_kb_small": F.num("compare_small.rss_kb"),
         "cutover_bytes_per_exchange": per_exch(F.num("compare.rss_kb"), F.num("compare_small.rss_kb")),
         "node_pairs": npairs, "node_s": node_s, "node_pairs_per_s": div(npairs, node_s),
@@ -207,7 +231,8 @@ def goals(r):
          met(co["speedup_over_tshark"], lambda v: v >= 30)),
         ("Capture live: recorded / wrk requests",
          f"{fmt(cl['recorded'])} of {fmt(cl['wrk_requests'])}, drops {fmt(cl['kernel_drops_max'])}",
-         "", fmt(cl["recorded_pct_min"], "%"), ">= 99.9%, 0 drops",
+         f"tcpdump -i lo: drops {fmt(cl['tcpdump_dropped'])} of {fmt(cl['tcpdump_packets'])} pkts",
+         fmt(cl["recorded_pct_min"], "%"), ">= 99.9%, 0 drops",
          met(cl["recorded_pct_min"], lambda v: v >= 99.9 and not cl["kernel_drops_max"])),
         ("Capture memory: peak RSS, 1x vs {}x pcap".format(fmt(cm["repeat"])),
          f"{fmt(cm['rss_kb_big'], 'KB')} / {fmt(cm['rss_kb_rep'], 'KB')}", "",
@@ -267,6 +292,8 @@ def main(argv):
         lag_stats(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "--totals":
         totals(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "--capstats":
+        capstats(argv[2], argv[3])
     elif len(argv) == 3 and argv[1] == "--pace":
         pace(float(argv[2]))
     else:

@@ -188,10 +188,11 @@ bench_capture_offline() {
     tcpdump -r "$pcap" -w /dev/null 2>/dev/null # page cache
     cap=$(tool capture) || { log "cutover-capture not built: offline capture skipped"; }
     if [ -n "$cap" ]; then
-        measure capture_jsonl "$cap" -r "$pcap" -o "$work/big.jsonl" ||
+        measure capture_jsonl "$cap" -r "$pcap" -o "$work/big.jsonl" \
+            --stats-json "$work/capture.stats.json" ||
             log "cutover-capture -r failed: $(tail -n 1 "$work/capture_jsonl.err")"
         note capture.exchanges "$(wc -l <"$work/big.jsonl")"
-        note capture.stats "$(tail -n 1 "$work/capture_jsonl.err")"
+        python3 "$here/report.py" --capstats capture "$work/capture.stats.json" >>"$samples"
     fi
     for i in $(seq "$runs"); do
         measure tcpdump_read tcpdump -r "$pcap" -w /dev/null
@@ -210,12 +211,13 @@ bench_capture_live() {
     cap=$(tool capture) || { log "cutover-capture not built: live capture skipped"; return 0; }
     start_nginx || return 1
     local n=$((runs < 3 ? runs : 3)) stop=$((live_s + 3))
+    bench_tcpdump_live
     for i in $(seq "$n"); do
-        rm -f "$work/live.jsonl"
+        rm -f "$work/live.jsonl" "$work/live.stats.json"
         # SIGINT after the window: the capture flushes and prints its final stats.
         /usr/bin/time -f '%M %U %S %e' -o "$work/live.time" \
             timeout -s INT -k 10 "$stop" "$cap" -i lo -f "tcp port $port" \
-            -o "$work/live.jsonl" 2>"$work/live.err" &
+            -o "$work/live.jsonl" --stats-json "$work/live.stats.json" 2>"$work/live.err" &
         local cp=$!
         pids+=("$cp")
         sleep 1.5
@@ -223,15 +225,29 @@ bench_capture_live() {
         wait "$cp"
         note live.wrk_requests "$(wrk_requests "$work/live.wrk")"
         note live.recorded "$(wc -l <"$work/live.jsonl" 2>/dev/null || echo 0)"
-        note live.stats "$(tail -n 1 "$work/live.err")"
-        note live.dropped "$(grep -oiE '(kernel )?drop[a-z]*[ =:]+[0-9]+' "$work/live.err" |
-            tail -n 1 | grep -oE '[0-9]+$')"
+        python3 "$here/report.py" --capstats live "$work/live.stats.json" >>"$samples"
         read -r rss us ss el < <(tail -n 1 "$work/live.time")
         note live.cpu_s "$(awk -v a="$us" -v b="$ss" 'BEGIN { printf "%.2f", a + b }')"
         note live.rss_kb "$rss"
         note live.window_s "$el"
         log "live run $i/$n: wrk $(wrk_requests "$work/live.wrk"), recorded $(wc -l <"$work/live.jsonl" 2>/dev/null)"
     done
+}
+
+# tcpdump's own live capture (default buffer) under the same load: what
+# libpcap on this machine keeps up with.
+bench_tcpdump_live() {
+    tcpdump -i lo -w /dev/null "tcp port $port" 2>"$work/tdlive.err" &
+    local tp=$!
+    pids+=("$tp")
+    for _ in $(seq 50); do grep -q listening "$work/tdlive.err" && break; sleep 0.1; done
+    wrk_run "$work/tdlive.wrk" "$live_s"
+    sleep 0.5
+    kill -INT "$tp"
+    wait "$tp"
+    note tdlive.wrk_requests "$(wrk_requests "$work/tdlive.wrk")"
+    note tdlive.packets "$(awk '/packets captured/ { print $1 }' "$work/tdlive.err")"
+    note tdlive.dropped "$(awk '/dropped by kernel/ { print $1 }' "$work/tdlive.err")"
 }
 
 # ---- 3. capture memory ----

@@ -34,7 +34,26 @@ cleanup() {
     pids=()
 }
 trap cleanup EXIT
-trap 'say "demo: interrupted"; exit 130' INT TERM
+exec 3>&1 # the demo's own stdout, also inside redirected steps
+trap 'say "demo: interrupted" >&3; exit 130' INT TERM
+
+# run CMD...: run a step in the background and wait for it, so that an
+# interrupt is handled at once (bash defers traps while a foreground child
+# runs) and the step is stopped with everything else.
+run() {
+    "$@" &
+    local p=$!
+    pids+=("$p")
+    wait "$p"
+    local rc=$?
+    forget "$p"
+    return "$rc"
+}
+forget() {
+    local q keep=()
+    for q in "${pids[@]}"; do [ "$q" = "$1" ] || keep+=("$q"); done
+    pids=("${keep[@]}")
+}
 
 for t in cutover-capture cutover-replay cutover-compare cutover-sim cutover-driver; do
     [ -x "$bin/$t" ] || die "$bin/$t is missing: run 'make all' first" 2
@@ -73,7 +92,7 @@ start_sim() {
     pids+=($!)
     port=""
     for _ in $(seq 50); do
-        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out/$name.port")
+        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out/$name.port" 2>/dev/null)
         [ -n "$port" ] && return 0
         kill -0 "${pids[-1]}" 2>/dev/null || break
         sleep 0.1
@@ -94,14 +113,14 @@ pids+=($cap_pid)
 # The capture is ready once it says it is listening (libpcap has the
 # interface open and the filter set); it may also exit at once (bad filter).
 for _ in $(seq 50); do
-    grep -q 'listening on' "$out/capture.log" && break
+    grep -qs 'listening on' "$out/capture.log" && break
     kill -0 "$cap_pid" 2>/dev/null || die "cutover-capture exited at once: $(cat "$out/capture.log")"
     sleep 0.1
 done
-grep -q 'listening on' "$out/capture.log" || say "demo: warning: cutover-capture has not said it is listening"
+grep -qs 'listening on' "$out/capture.log" || say "demo: warning: cutover-capture has not said it is listening"
 
 say "demo: driving $count requests at the legacy platform (capture running)"
-"$bin/cutover-driver" --count "$count" --concurrency 4 --seed "$seed" \
+run "$bin/cutover-driver" --count "$count" --concurrency 4 --seed "$seed" \
     "http://127.0.0.1:$legacy" >"$out/driver.txt" 2>"$out/driver.log" ||
     die "the driver failed: $(tail -n 3 "$out/driver.log")"
 sed 's/^/    /' "$out/driver.txt"
@@ -110,6 +129,7 @@ sleep 0.5 # let the last packets reach libpcap's buffer
 kill -INT "$cap_pid"
 wait "$cap_pid"
 rc=$?
+forget "$cap_pid"
 [ "$rc" -eq 0 ] || die "cutover-capture exited with status $rc: $(tail -n 3 "$out/capture.log")"
 captured=$(wc -l <"$out/capture.jsonl")
 say "demo: captured $captured exchanges into $out/capture.jsonl"
@@ -121,14 +141,14 @@ if [ "$captured" -lt "${sent:-0}" ]; then
 fi
 
 say "demo: replaying them at the new platform and the second legacy one"
-"$bin/cutover-replay" -t "http://127.0.0.1:$new" -o "$out/candidate.jsonl" \
+run "$bin/cutover-replay" -t "http://127.0.0.1:$new" -o "$out/candidate.jsonl" \
     --secondary "http://127.0.0.1:$secondary" --secondary-out "$out/secondary.jsonl" \
     "$out/capture.jsonl" 2>"$out/replay.log"
 rc=$?
 [ "$rc" -eq 0 ] || die "cutover-replay exited with status $rc: $(tail -n 3 "$out/replay.log")"
 
 say "demo: comparing"
-"$bin/cutover-compare" --secondary "$out/secondary.jsonl" --json "$out/report.json" \
+run "$bin/cutover-compare" --secondary "$out/secondary.jsonl" --json "$out/report.json" \
     --html "$out/report.html" --junit "$out/junit.xml" --markdown "$out/summary.md" \
     "$out/capture.jsonl" "$out/candidate.jsonl" >"$out/compare.txt" 2>"$out/compare.log"
 crc=$?

@@ -76,12 +76,12 @@ cap=$!
 pids="$pids $cap"
 started="$started $cap"
 i=0
-while ! grep -q 'listening on' "$tmp/capture.log" && [ $i -lt 50 ]; do
+while ! grep -qs 'listening on' "$tmp/capture.log" && [ $i -lt 50 ]; do
     kill -0 "$cap" 2>/dev/null || { echo "cutover-capture exited at once: $(cat "$tmp/capture.log")"; exit 1; }
     sleep 0.1
     i=$((i + 1))
 done
-grep -q 'listening on' "$tmp/capture.log" || fail "cutover-capture did not say it is listening in 5 s"
+grep -qs 'listening on' "$tmp/capture.log" || fail "cutover-capture did not say it is listening in 5 s"
 "$bin/cutover-driver" --count "$count" --concurrency 4 --seed 5 "http://127.0.0.1:$legacy" \
     >"$tmp/driver.txt" 2>"$tmp/driver.log" || { echo "driver failed: $(cat "$tmp/driver.log")"; exit 1; }
 sleep 0.5

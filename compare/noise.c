@@ -334,7 +334,7 @@ enum cut_err cmp_pair_end(struct cmp *c)
     size_t n = 0;
     for (size_t i = 0; i < c->ncur; i++)
         if (c->keys[c->cur[i]].decision != CMP_NOISE_RULE) c->cur[n++] = c->cur[i];
-    qsort(c->cur, n, sizeof *c->cur, u32cmp);
+    if (n > 1) qsort(c->cur, n, sizeof *c->cur, u32cmp);
     struct buf *kb = &c->kbuf;
     buf_reset(kb);
     enum cut_err e = buf_append(kb, &c->cur_ep, sizeof c->cur_ep);

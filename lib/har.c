@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cutover/jscan.h"
 #include "cutover/jsonw.h"
 #include "cutover/text.h"
 
@@ -207,7 +208,8 @@ enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
 
 enum cut_err har_write_doc_open(struct buf *b, const char *version)
 {
-    TRY(buf_puts(b, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cutover\",\"version\":"));
+    TRY(buf_puts(b,
+                 "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cutover\",\"version\":"));
     TRY(jsonw_cstr(b, version));
     return buf_puts(b, "},\"pages\":[],\"entries\":[\n");
 }
@@ -297,7 +299,8 @@ static int64_t parse_time(const char *s)
     }
     int64_t t = (int64_t)timegm(&tm);
     if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
-        int off = ((end[1] - '0') * 10 + (end[2] - '0')) * 60 + (end[4] - '0') * 10 + (end[5] - '0');
+        int off =
+            ((end[1] - '0') * 10 + (end[2] - '0')) * 60 + (end[4] - '0') * 10 + (end[5] - '0');
         t -= (*end == '+' ? 1 : -1) * (int64_t)off * 60;
     }
     return t * 1000000 + ms * 1000;
@@ -378,17 +381,282 @@ static enum cut_err entry_from_json(json_t *o, struct exchange *x, char *err, si
     return CUT_OK;
 }
 
+/* ---- fast parser ----
+ * har_parse_entry is on replay's and compare's hot path: it walks the line
+ * with jscan and fills the exchange directly, without a jansson tree.
+ * Members it does not know are skipped (and validated). A member of the
+ * wrong type is ignored, as the tree-based reader ignores it. */
+
+struct scan_ctx {
+    struct jscan s;
+    struct buf tmp;
+};
+
+static int64_t num_to_i64(double d, int64_t dflt)
+{
+    return fabs(d) < 9e18 ? (int64_t)d : dflt;
+}
+
+/* A string member into *dst (replacing it); anything else is skipped. */
+static bool scan_str(struct scan_ctx *c, char **dst)
+{
+    if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
+    buf_reset(&c->tmp);
+    if (!jscan_string(&c->s, &c->tmp)) return false;
+    return exchange_strset(dst, c->tmp.data, c->tmp.len) == CUT_OK;
+}
+
+static bool scan_num(struct scan_ctx *c, double *out)
+{
+    if (jscan_peek(&c->s) != JS_NUMBER) return jscan_skip(&c->s);
+    return jscan_number(&c->s, out);
+}
+
+static bool scan_i64(struct scan_ctx *c, int64_t *out)
+{
+    double d = (double)*out;
+    if (!scan_num(c, &d)) return false;
+    *out = num_to_i64(d, *out);
+    return true;
+}
+
+static bool scan_bool(struct scan_ctx *c, bool *out)
+{
+    enum jscan_type t = jscan_peek(&c->s);
+    if (t == JS_TRUE) *out = true;
+    if (t == JS_FALSE) *out = false;
+    return jscan_skip(&c->s);
+}
+
+/* [{"name":…,"value":…},…]; a header without both strings is an error. */
+static bool scan_headers(struct scan_ctx *c, struct headers *h)
+{
+    if (jscan_peek(&c->s) != JS_ARRAY) return jscan_skip(&c->s);
+    struct buf name = BUF_INIT;
+    bool ok = jscan_enter(&c->s, JS_ARRAY);
+    while (ok && jscan_element(&c->s)) {
+        const char *k;
+        size_t kl;
+        bool esc, have_name = false, have_value = false;
+        buf_reset(&name);
+        buf_reset(&c->tmp);
+        ok = jscan_enter(&c->s, JS_OBJECT);
+        while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
+            bool is_name = jscan_key_is(k, kl, esc, "name");
+            bool is_value = jscan_key_is(k, kl, esc, "value");
+            if ((is_name || is_value) && jscan_peek(&c->s) == JS_STRING) {
+                ok = jscan_string(&c->s, is_name ? &name : &c->tmp);
+                have_name |= is_name;
+                have_value |= is_value;
+            } else {
+                ok = jscan_skip(&c->s);
+            }
+        }
+        ok = ok && !c->s.err && have_name && have_value &&
+             headers_add(h, name.data, name.len, c->tmp.data, c->tmp.len) == CUT_OK;
+    }
+    buf_free(&name);
+    return ok && !c->s.err;
+}
+
+/* postData or content: text (base64-decoded when the encoding member, which
+ * may come before or after it, says so), _truncated, and the size fields. */
+static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key, bool *truncated,
+                      int64_t *size, bool *compressed)
+{
+    const char *k;
+    size_t kl;
+    bool esc, ok = jscan_enter(&c->s, JS_OBJECT), b64 = false;
+    buf_reset(body);
+    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
+        if (jscan_key_is(k, kl, esc, "text") && jscan_peek(&c->s) == JS_STRING) {
+            buf_reset(body);
+            ok = jscan_string(&c->s, body);
+        } else if (jscan_key_is(k, kl, esc, enc_key) && jscan_peek(&c->s) == JS_STRING) {
+            buf_reset(&c->tmp);
+            ok = jscan_string(&c->s, &c->tmp);
+            b64 = strcmp(c->tmp.data, "base64") == 0;
+        } else if (jscan_key_is(k, kl, esc, "_truncated")) {
+            ok = scan_bool(c, truncated);
+        } else if (size && jscan_key_is(k, kl, esc, "size")) {
+            ok = scan_i64(c, size);
+        } else if (compressed && jscan_key_is(k, kl, esc, "compression")) {
+            *compressed = true;
+            ok = jscan_skip(&c->s);
+        } else {
+            ok = jscan_skip(&c->s);
+        }
+    }
+    if (!ok || c->s.err) return false;
+    if (b64) {
+        buf_reset(&c->tmp);
+        if (text_b64_decode(&c->tmp, body->data, body->len)) return false;
+        struct buf t = *body;
+        *body = c->tmp;
+        c->tmp = t;
+    }
+    return true;
+}
+
+static bool scan_request(struct scan_ctx *c, struct http_request *r)
+{
+    const char *k;
+    size_t kl;
+    bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
+    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
+        if (jscan_key_is(k, kl, esc, "method"))
+            ok = scan_str(c, &r->method);
+        else if (jscan_key_is(k, kl, esc, "url"))
+            ok = scan_str(c, &r->url);
+        else if (jscan_key_is(k, kl, esc, "_target"))
+            ok = scan_str(c, &r->target);
+        else if (jscan_key_is(k, kl, esc, "httpVersion"))
+            ok = scan_str(c, &r->version);
+        else if (jscan_key_is(k, kl, esc, "headers"))
+            ok = scan_headers(c, &r->headers);
+        else if (jscan_key_is(k, kl, esc, "headersSize"))
+            ok = scan_i64(c, &r->headers_size);
+        else if (jscan_key_is(k, kl, esc, "bodySize"))
+            ok = scan_i64(c, &r->body_size);
+        else if (jscan_key_is(k, kl, esc, "postData") && jscan_peek(&c->s) == JS_OBJECT) {
+            r->has_body = true;
+            ok = scan_body(c, &r->body, "_encoding", &r->body_truncated, NULL, NULL);
+        } else
+            ok = jscan_skip(&c->s);
+    }
+    if (!ok || c->s.err || !r->method || !r->url) return false;
+    if (!r->target &&
+        exchange_strset(&r->target, target_of_url(r->url), strlen(target_of_url(r->url))))
+        return false;
+    if (r->body_size < 0 && r->has_body) r->body_size = (int64_t)r->body.len;
+    return true;
+}
+
+static bool scan_response(struct scan_ctx *c, struct http_response *r)
+{
+    const char *k;
+    size_t kl;
+    bool esc, compressed = false, ok = jscan_enter(&c->s, JS_OBJECT);
+    int64_t status = 0;
+    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
+        if (jscan_key_is(k, kl, esc, "status"))
+            ok = scan_i64(c, &status);
+        else if (jscan_key_is(k, kl, esc, "statusText"))
+            ok = scan_str(c, &r->reason);
+        else if (jscan_key_is(k, kl, esc, "httpVersion"))
+            ok = scan_str(c, &r->version);
+        else if (jscan_key_is(k, kl, esc, "headers"))
+            ok = scan_headers(c, &r->headers);
+        else if (jscan_key_is(k, kl, esc, "headersSize"))
+            ok = scan_i64(c, &r->headers_size);
+        else if (jscan_key_is(k, kl, esc, "bodySize"))
+            ok = scan_i64(c, &r->body_size);
+        else if (jscan_key_is(k, kl, esc, "content") && jscan_peek(&c->s) == JS_OBJECT) {
+            r->content_size = -2; /* "not given": set from the text below */
+            ok = scan_body(c, &r->body, "encoding", &r->body_truncated, &r->content_size,
+                           &compressed);
+            if (r->content_size == -2) r->content_size = (int64_t)r->body.len;
+        } else
+            ok = jscan_skip(&c->s);
+    }
+    if (!ok || c->s.err) return false;
+    r->status = status >= INT32_MIN && status <= INT32_MAX ? (int)status : 0;
+    if (compressed) {
+        const struct header *ce = headers_get(&r->headers, "Content-Encoding");
+        const char *name = ce ? ce->value : "gzip";
+        if (exchange_strset(&r->compression, name, strlen(name))) return false;
+    }
+    return true;
+}
+
+static bool scan_timings(struct scan_ctx *c, struct exchange *x)
+{
+    const char *k;
+    size_t kl;
+    bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
+    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
+        if (jscan_key_is(k, kl, esc, "send"))
+            ok = scan_num(c, &x->send_ms);
+        else if (jscan_key_is(k, kl, esc, "wait"))
+            ok = scan_num(c, &x->wait_ms);
+        else if (jscan_key_is(k, kl, esc, "receive"))
+            ok = scan_num(c, &x->receive_ms);
+        else
+            ok = jscan_skip(&c->s);
+    }
+    return ok && !c->s.err;
+}
+
+/* One member of the entry object. *what names the part that failed. */
+static bool scan_entry_member(struct scan_ctx *c, struct exchange *x, const char *k, size_t kl,
+                              bool esc, bool *have_req, const char **what)
+{
+    enum jscan_type t = jscan_peek(&c->s);
+    if (jscan_key_is(k, kl, esc, "_id")) return scan_str(c, &x->id);
+    if (jscan_key_is(k, kl, esc, "request") && t == JS_OBJECT) {
+        *what = "request: missing or invalid method, url or headers";
+        *have_req = true;
+        return scan_request(c, &x->req);
+    }
+    if (jscan_key_is(k, kl, esc, "response") && t == JS_OBJECT) {
+        *what = "response: invalid status, headers or content";
+        return scan_response(c, &x->resp);
+    }
+    if (jscan_key_is(k, kl, esc, "response") && t != JS_NULL) {
+        *what = "response: invalid status, headers or content";
+        return false;
+    }
+    if (jscan_key_is(k, kl, esc, "timings") && t == JS_OBJECT) return scan_timings(c, x);
+    if (jscan_key_is(k, kl, esc, "startedDateTime") && t == JS_STRING) {
+        buf_reset(&c->tmp);
+        if (!jscan_string(&c->s, &c->tmp)) return false;
+        x->started_us = parse_time(c->tmp.data);
+        return true;
+    }
+    if (jscan_key_is(k, kl, esc, "_client")) return scan_str(c, &x->client);
+    if (jscan_key_is(k, kl, esc, "_server")) return scan_str(c, &x->server);
+    if (jscan_key_is(k, kl, esc, "_error")) return scan_str(c, &x->error);
+    if (jscan_key_is(k, kl, esc, "_flow")) return scan_i64(c, &x->flow);
+    if (jscan_key_is(k, kl, esc, "_seq")) return scan_i64(c, &x->seq);
+    if (jscan_key_is(k, kl, esc, "_lag")) return scan_num(c, &x->lag_ms);
+    return jscan_skip(&c->s);
+}
+
 enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *err, size_t errlen)
 {
-    json_error_t je;
-    json_t *o = json_loadb(p, n, JSON_ALLOW_NUL, &je);
-    if (!o) {
-        snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
+    struct scan_ctx c;
+    const char *k, *what = NULL;
+    size_t kl;
+    bool esc, have_req = false, ok;
+    jscan_init(&c.s, p, n);
+    buf_init(&c.tmp, 0);
+    exchange_release(x);
+    if (jscan_peek(&c.s) != JS_OBJECT) {
+        snprintf(err, errlen, "not a JSON object");
+        buf_free(&c.tmp);
+        return jscan_skip(&c.s) || c.s.err == NULL ? CUT_EPARSE : CUT_EPARSE;
+    }
+    ok = jscan_enter(&c.s, JS_OBJECT);
+    while (ok && jscan_member(&c.s, &k, &kl, &esc)) {
+        what = NULL;
+        ok = scan_entry_member(&c, x, k, kl, esc, &have_req, &what);
+    }
+    ok = ok && jscan_done(&c.s);
+    buf_free(&c.tmp);
+    if (!ok && what && !c.s.err) {
+        snprintf(err, errlen, "%s", what);
         return CUT_EPARSE;
     }
-    enum cut_err e = entry_from_json(o, x, err, errlen);
-    json_decref(o);
-    return e;
+    if (!ok || c.s.err) {
+        snprintf(err, errlen, "invalid JSON at column %zu: %s", c.s.err_at + 1,
+                 c.s.err ? c.s.err : "out of memory");
+        return CUT_EPARSE;
+    }
+    if (!have_req) {
+        snprintf(err, errlen, "request: missing or invalid method, url or headers");
+        return CUT_EPARSE;
+    }
+    return CUT_OK;
 }
 
 /* ---- reader ---- */
@@ -398,14 +666,14 @@ struct har_reader {
     int own;
     char *path;
     size_t max_line;
-    struct buf in;     /* bytes read but not yet returned */
-    size_t pos;        /* start of the unread part of in */
-    long long offset;  /* file offset of in.data[pos] */
+    struct buf in;    /* bytes read but not yet returned */
+    size_t pos;       /* start of the unread part of in */
+    long long offset; /* file offset of in.data[pos] */
     size_t line;
     size_t torn;
     int eof;
-    int oversize;      /* skipping the rest of an over-long line */
-    json_t *doc;       /* a HAR document's entries, when the input is one */
+    int oversize; /* skipping the rest of an over-long line */
+    json_t *doc;  /* a HAR document's entries, when the input is one */
     size_t doc_next;
     char err[512];
 };
@@ -455,9 +723,15 @@ static enum cut_err fill(struct har_reader *r)
     return CUT_OK;
 }
 
+static bool json_complete(const char *p, size_t n)
+{
+    struct jscan s;
+    jscan_init(&s, p, n);
+    return jscan_skip(&s) && jscan_done(&s);
+}
+
 /* One complete line (without its newline), skipping blank lines. */
-static enum cut_err read_line(struct har_reader *r, const char **line, size_t *len,
-                              long long *off)
+static enum cut_err read_line(struct har_reader *r, const char **line, size_t *len, long long *off)
 {
     for (;;) {
         char *start = r->in.data + r->pos;
@@ -497,7 +771,19 @@ static enum cut_err read_line(struct har_reader *r, const char **line, size_t *l
             }
         }
         if (r->eof) {
-            if (avail && !r->oversize) {
+            /* A last line without its newline is whole when it is a complete
+             * JSON value (another tool's file); otherwise a killed writer
+             * tore it, and it is skipped. */
+            if (avail && !r->oversize && json_complete(start, avail)) {
+                r->pos = r->in.len;
+                r->offset += (long long)avail;
+                r->line++;
+                *line = start;
+                *len = avail;
+                if (off) *off = r->offset - (long long)avail;
+                return CUT_OK;
+            }
+            if (avail && !r->oversize && strspn(start, " \t\r") < avail) {
                 r->line++;
                 r->torn++;
                 snprintf(r->err, sizeof r->err,

@@ -199,6 +199,30 @@ static void test_reader_accepts_pretty_har_document(void **state)
     exchange_release(&x);
 }
 
+static void test_complete_last_line_without_newline_is_kept(void **state)
+{
+    (void)state;
+    struct exchange x;
+    fill_exchange(&x);
+    struct buf f = BUF_INIT;
+    har_write_entry(&f, &x);
+    buf_putc(&f, '\n');
+    har_write_entry(&f, &x); /* no newline after the last record */
+    char *path = write_tmp(f.data, f.len);
+    struct har_reader *r;
+    assert_int_equal(har_reader_open(&r, path, 0), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_string_equal(x.id, "run1-7-2");
+    assert_int_equal(har_reader_next(r, &x), CUT_EOF);
+    assert_int_equal(har_reader_torn(r), 0);
+    har_reader_free(r);
+    unlink(path);
+    free(path);
+    buf_free(&f);
+    exchange_release(&x);
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -215,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_reader_reports_bad_line_and_goes_on),
         cmocka_unit_test(test_reader_bounds_line_length),
         cmocka_unit_test(test_reader_accepts_pretty_har_document),
+        cmocka_unit_test(test_complete_last_line_without_newline_is_kept),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@ struct opts {
     uint64_t max_body, max_flow_bytes, rotate_size, max_buffer, count, max_flows;
     double rotate_s, duration_s, stats_interval_s, flow_timeout_s;
     long snaplen;
+    long buffer_bytes;
     bool quiet, promisc;
 };
 
@@ -88,6 +89,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_STATS_JSON,
     OPT_SNAPLEN,
+    OPT_BUFFER_SIZE,
     OPT_PROMISC,
     OPT_HELP,
     OPT_VERSION,
@@ -115,6 +117,7 @@ static const struct option long_opts[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"stats-json", required_argument, NULL, OPT_STATS_JSON},
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+    {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
     {"promisc", no_argument, NULL, OPT_PROMISC},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -130,6 +133,7 @@ static const char usage_text[] =
     "  -r, --read FILE          read a pcap or pcapng file; repeatable; - is stdin\n"
     "  -f, --filter EXPR        BPF filter, e.g. 'tcp port 8080'\n"
     "      --snaplen BYTES      bytes kept per live packet (default 262144)\n"
+    "      --buffer-size BYTES  kernel capture buffer (default 32M; raise it if kernel_drops > 0)\n"
     "      --promisc            put the interface in promiscuous mode\n"
     "output:\n"
     "  -o, --output FILE        JSON Lines output (default: stdout; - is stdout)\n"
@@ -293,6 +297,13 @@ static void parse_opt(struct opts *o, int c, const char *arg)
         uint64_t v = parse_size("--snaplen", arg);
         if (v < 64 || v > 262144) usage_error("--snaplen must be 64..262144, not %s", arg);
         o->snaplen = (long)v;
+        break;
+    }
+    case OPT_BUFFER_SIZE: {
+        uint64_t v = parse_size("--buffer-size", arg);
+        if (v < 65536 || v > ((uint64_t)1 << 30))
+            usage_error("--buffer-size must be 64K..1G, not %s", arg);
+        o->buffer_bytes = (long)v;
         break;
     }
     case OPT_PROMISC:
@@ -545,6 +556,7 @@ static enum cut_err open_source(struct capture *C, const char *name)
         struct source_live_opts lo;
         source_live_opts_default(&lo);
         if (C->o.snaplen) lo.snaplen = (int)C->o.snaplen;
+        if (C->o.buffer_bytes) lo.buffer_bytes = (int)C->o.buffer_bytes;
         lo.promisc = C->o.promisc;
         e = source_open_live(name, &lo, &C->src, err, sizeof err);
     } else {

@@ -22,7 +22,9 @@ void source_live_opts_default(struct source_live_opts *o)
 {
     o->snaplen = DEFAULT_SNAPLEN;
     o->promisc = false;
-    o->buffer_bytes = 0;
+    /* libpcap's 2 MiB default drops packets in immediate mode when bursts of
+     * large bodies arrive on loopback; tcpdump users raise it with -B too. */
+    o->buffer_bytes = 32 << 20;
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
 }
 

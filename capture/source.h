@@ -23,7 +23,7 @@ struct source_packet {
 struct source_live_opts {
     int snaplen;      /* bytes kept per packet; 0: 262144 */
     bool promisc;     /* off by default: only traffic for this host */
-    int buffer_bytes; /* kernel buffer; 0: libpcap's default */
+    int buffer_bytes; /* kernel buffer (default 32 MiB); 0: libpcap's default */
     int timeout_ms;   /* how long next() may wait; 0: 100 ms */
 };
 

@@ -6,6 +6,10 @@
 #   run.sh --regress [TARGET...]      run every committed corpus file through
 #                                     its target once (the regression suite)
 #   run.sh --build [TARGET...]        only build
+# Environment: FUZZ_SECONDS, FUZZ_CC (clang), FUZZ_CFLAGS (added to every
+# compile, e.g. -fno-sanitize=... to look past a known finding; use with
+# FUZZ_OUT, a build directory of its own), FUZZ_KEEP_CORPUS (copy each
+# grown corpus there).
 # Targets are built with clang -fsanitize=fuzzer,address,undefined from the
 # lib/ and tool sources directly (every main.c left out) into build/fuzz/.
 # A target whose sources do not exist yet is skipped with a message; a
@@ -14,7 +18,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}      # another directory for other FUZZ_CFLAGS
 CC=${FUZZ_CC:-clang}
 
 mode=fuzz
@@ -73,7 +77,7 @@ compile() {
         return 0
     fi
     mkdir -p "$(dirname "$obj")"
-    if ! $CC $cflags $san -fsanitize=fuzzer-no-link -MMD -MF "$obj.d.$$" -c "$src" \
+    if ! $CC $cflags $san -fsanitize=fuzzer-no-link ${FUZZ_CFLAGS:-} -MMD -MF "$obj.d.$$" -c "$src" \
         -o "$obj.tmp.$$" >&2; then
         rm -f "$obj.tmp.$$" "$obj.d.$$"
         echo "fuzz: cannot compile $src" >&2

@@ -158,7 +158,7 @@ static bool budget_reserve(struct ip_defrag *d, struct frag_dgram *keep, size_t 
 {
     while (d->held + n > d->max_bytes) {
         struct frag_dgram *victim = d->oldest;
-        if (victim == keep) victim = victim->newer;
+        if (victim && victim == keep) victim = victim->newer;
         if (!victim) return false;
         dgram_drop(d, victim);
     }

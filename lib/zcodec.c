@@ -85,7 +85,9 @@ static enum cut_err inflate_into(z_stream *zs, bool gzip, const unsigned char *i
             if (got >= max_out) {
                 /* Cap reached: is there any more output at all? */
                 unsigned char probe;
-                zs->next_out = &probe;
+                /* Only inflate below sees this pointer; it is replaced before
+                 * the next inflate and never read after return. */
+                zs->next_out = &probe; // cppcheck-suppress autoVariables
                 zs->avail_out = 1;
                 int zr = inflate(zs, Z_NO_FLUSH);
                 if (zs->avail_out == 0) return CUT_ELIMIT;

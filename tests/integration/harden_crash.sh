@@ -94,10 +94,9 @@ EOF
 if have capture; then
     python3 "$gen" stream - 200000 4000 2>/dev/null | "$bin/cutover-capture" -q -r - -o "$tmp/cap.jsonl" \
         2>"$tmp/cap.err" &
+    cpid=$! # of a background pipeline: its last command, the capture
     sleep 3
-    # the capture is the last process of the pipeline started in background
-    cpid=$(pgrep -n -f "cutover-capture -q -r - -o $tmp/cap.jsonl")
-    [ -n "$cpid" ] && kill -KILL "$cpid"
+    kill -KILL "$cpid"
     wait
     res=$(lines_ok "$tmp/cap.jsonl")
     check "capture killed mid-stream leaves whole JSON lines ($res)" $?

@@ -1,11 +1,11 @@
-/* har.c: HAR 1.2 entries as JSON Lines.  The writer is hand-rolled over
- * jsonw (it is on capture's and replay's hot path); the reader uses jansson
- * for one line at a time and never holds more than one line, except for a
- * whole HAR document, which is loaded once. */
+/* har.c: HAR 1.2 entries as JSON Lines.  Both directions are on the hot
+ * paths (capture's and replay's writers, replay's and compare's readers), so
+ * neither builds a JSON tree: the writer escapes over jsonw, the reader pulls
+ * fields with jscan. The reader holds one line at a time, except for a whole
+ * HAR document, which is loaded once. */
 #include "cutover/har.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,60 +221,6 @@ enum cut_err har_write_doc_close(struct buf *b)
 
 /* ---- parser ---- */
 
-static const char *jstr(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int64_t jint(json_t *o, const char *key, int64_t dflt)
-{
-    json_t *v = json_object_get(o, key);
-    if (json_is_integer(v)) return (int64_t)json_integer_value(v);
-    /* A real outside int64_t's range would make the cast undefined. */
-    if (json_is_real(v) && fabs(json_real_value(v)) < 9e18) return (int64_t)json_real_value(v);
-    return dflt;
-}
-
-static double jnum(json_t *o, const char *key, double dflt)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-static enum cut_err dupset(char **dst, const char *s)
-{
-    if (!s) return CUT_OK;
-    return exchange_strset(dst, s, strlen(s));
-}
-
-static enum cut_err parse_headers(json_t *arr, struct headers *h)
-{
-    size_t i;
-    json_t *it;
-    if (!json_is_array(arr)) return CUT_OK;
-    json_array_foreach(arr, i, it)
-    {
-        json_t *n = json_object_get(it, "name"), *v = json_object_get(it, "value");
-        if (!json_is_string(n) || !json_is_string(v)) return CUT_EPARSE;
-        TRY(headers_add(h, json_string_value(n), json_string_length(n), json_string_value(v),
-                        json_string_length(v)));
-    }
-    return CUT_OK;
-}
-
-/* Body text, base64-decoded when enc says so. */
-static enum cut_err parse_text(json_t *o, const char *enc_key, struct buf *out)
-{
-    json_t *t = json_object_get(o, "text");
-    const char *enc = jstr(o, enc_key);
-    buf_reset(out);
-    if (!json_is_string(t)) return CUT_OK;
-    if (enc && strcmp(enc, "base64") == 0)
-        return text_b64_decode(out, json_string_value(t), json_string_length(t));
-    return buf_append(out, json_string_value(t), json_string_length(t));
-}
-
 /* The request-target of a HAR url when _target is absent: path and query. */
 static const char *target_of_url(const char *url)
 {
@@ -304,81 +250,6 @@ static int64_t parse_time(const char *s)
         t -= (*end == '+' ? 1 : -1) * (int64_t)off * 60;
     }
     return t * 1000000 + ms * 1000;
-}
-
-static enum cut_err parse_request(json_t *rq, struct http_request *r)
-{
-    const char *url = jstr(rq, "url"), *target = jstr(rq, "_target");
-    if (!jstr(rq, "method") || !url) return CUT_EPARSE;
-    TRY(dupset(&r->method, jstr(rq, "method")));
-    TRY(dupset(&r->url, url));
-    TRY(dupset(&r->target, target ? target : target_of_url(url)));
-    TRY(dupset(&r->version, jstr(rq, "httpVersion")));
-    TRY(parse_headers(json_object_get(rq, "headers"), &r->headers));
-    r->headers_size = jint(rq, "headersSize", -1);
-    json_t *pd = json_object_get(rq, "postData");
-    if (json_is_object(pd)) {
-        r->has_body = true;
-        TRY(parse_text(pd, "_encoding", &r->body));
-        r->body_truncated = json_is_true(json_object_get(pd, "_truncated"));
-    }
-    r->body_size = jint(rq, "bodySize", -1);
-    if (r->body_size < 0 && r->has_body) r->body_size = (int64_t)r->body.len;
-    return CUT_OK;
-}
-
-static enum cut_err parse_response(json_t *rs, struct http_response *r)
-{
-    if (!json_is_object(rs)) return CUT_EPARSE;
-    r->status = (int)jint(rs, "status", 0);
-    TRY(dupset(&r->reason, jstr(rs, "statusText")));
-    TRY(dupset(&r->version, jstr(rs, "httpVersion")));
-    TRY(parse_headers(json_object_get(rs, "headers"), &r->headers));
-    r->headers_size = jint(rs, "headersSize", -1);
-    r->body_size = jint(rs, "bodySize", -1);
-    json_t *c = json_object_get(rs, "content");
-    if (json_is_object(c)) {
-        TRY(parse_text(c, "encoding", &r->body));
-        r->content_size = jint(c, "size", (int64_t)r->body.len);
-        r->body_truncated = json_is_true(json_object_get(c, "_truncated"));
-        if (json_object_get(c, "compression")) {
-            const struct header *ce = headers_get(&r->headers, "Content-Encoding");
-            TRY(dupset(&r->compression, ce ? ce->value : "gzip"));
-        }
-    }
-    return CUT_OK;
-}
-
-static enum cut_err entry_from_json(json_t *o, struct exchange *x, char *err, size_t errlen)
-{
-    if (!json_is_object(o)) {
-        snprintf(err, errlen, "not a JSON object");
-        return CUT_EPARSE;
-    }
-    exchange_release(x);
-    if (parse_request(json_object_get(o, "request"), &x->req)) {
-        snprintf(err, errlen, "request: missing or invalid method, url or headers");
-        return CUT_EPARSE;
-    }
-    json_t *rs = json_object_get(o, "response");
-    if (rs && parse_response(rs, &x->resp)) {
-        snprintf(err, errlen, "response: invalid status, headers or content");
-        return CUT_EPARSE;
-    }
-    enum cut_err e = dupset(&x->id, jstr(o, "_id"));
-    if (!e) e = dupset(&x->client, jstr(o, "_client"));
-    if (!e) e = dupset(&x->server, jstr(o, "_server"));
-    if (!e) e = dupset(&x->error, jstr(o, "_error"));
-    if (e) return e;
-    x->started_us = parse_time(jstr(o, "startedDateTime"));
-    json_t *t = json_object_get(o, "timings");
-    x->send_ms = jnum(t, "send", -1);
-    x->wait_ms = jnum(t, "wait", -1);
-    x->receive_ms = jnum(t, "receive", -1);
-    x->flow = jint(o, "_flow", -1);
-    x->seq = jint(o, "_seq", -1);
-    x->lag_ms = jnum(o, "_lag", -1);
-    return CUT_OK;
 }
 
 /* ---- fast parser ----
@@ -672,9 +543,9 @@ struct har_reader {
     size_t line;
     size_t torn;
     int eof;
-    int oversize; /* skipping the rest of an over-long line */
-    json_t *doc;  /* a HAR document's entries, when the input is one */
-    size_t doc_next;
+    int oversize;         /* skipping the rest of an over-long line */
+    bool doc;             /* the input is a HAR document, loaded whole in in */
+    struct jscan entries; /* positioned inside its log.entries array */
     char err[512];
 };
 
@@ -797,8 +668,23 @@ static enum cut_err read_line(struct har_reader *r, const char **line, size_t *l
     }
 }
 
-/* A pretty-printed HAR document: its first line is not a whole JSON value.
- * Load the rest of the stream and keep log.entries. */
+/* Move s into the value of member key of the object it is on. */
+static bool scan_to_member(struct jscan *s, const char *key)
+{
+    const char *k;
+    size_t kl;
+    bool esc;
+    if (jscan_peek(s) != JS_OBJECT || !jscan_enter(s, JS_OBJECT)) return false;
+    while (jscan_member(s, &k, &kl, &esc)) {
+        if (jscan_key_is(k, kl, esc, key)) return true;
+        if (!jscan_skip(s)) return false;
+    }
+    return false;
+}
+
+/* A HAR document ({"log":{"entries":[…]}}, pretty-printed or not): load the
+ * rest of the stream and position a scanner inside log.entries. Entries are
+ * then parsed one at a time, like lines. */
 static enum cut_err load_document(struct har_reader *r)
 {
     while (!r->eof) {
@@ -809,51 +695,56 @@ static enum cut_err load_document(struct har_reader *r)
         }
         TRY(fill(r));
     }
-    json_error_t je;
-    json_t *o = json_loadb(r->in.data + r->pos, r->in.len - r->pos, 0, &je);
-    r->pos = r->in.len;
-    if (!o) {
-        snprintf(r->err, sizeof r->err, "%s:%d: invalid JSON: %s", r->path, je.line, je.text);
+    struct jscan *s = &r->entries;
+    jscan_init(s, r->in.data + r->pos, r->in.len - r->pos);
+    if (!scan_to_member(s, "log") || !scan_to_member(s, "entries") || jscan_peek(s) != JS_ARRAY ||
+        !jscan_enter(s, JS_ARRAY)) {
+        if (s->err)
+            snprintf(r->err, sizeof r->err, "%s: byte %zu: invalid JSON: %s", r->path,
+                     s->err_at + 1, s->err);
+        else
+            snprintf(r->err, sizeof r->err, "%s: not a HAR document (no log.entries array)",
+                     r->path);
         return CUT_EPARSE;
     }
-    json_t *entries = json_object_get(json_object_get(o, "log"), "entries");
-    if (!json_is_array(entries)) {
-        json_decref(o);
-        snprintf(r->err, sizeof r->err, "%s: not a HAR document (no log.entries array)", r->path);
-        return CUT_EPARSE;
-    }
-    r->doc = json_incref(entries);
-    json_decref(o);
+    r->doc = true;
     return CUT_OK;
 }
 
 static enum cut_err doc_next(struct har_reader *r, struct exchange *x)
 {
-    if (r->doc_next >= json_array_size(r->doc)) return CUT_EOF;
-    json_t *ent = json_array_get(r->doc, r->doc_next++);
-    r->line = r->doc_next;
+    struct jscan *s = &r->entries;
+    if (!jscan_element(s)) {
+        if (!s->err) return CUT_EOF;
+        snprintf(r->err, sizeof r->err, "%s: byte %zu: invalid JSON: %s", r->path, s->err_at + 1,
+                 s->err);
+        return CUT_EPARSE; /* the scanner stays failed: the next call ends it */
+    }
+    jscan_peek(s);
+    const char *start = s->p;
+    if (!jscan_skip(s)) return doc_next(r, x);
+    r->line++;
     char why[256];
-    enum cut_err e = entry_from_json(ent, x, why, sizeof why);
+    enum cut_err e = har_parse_entry(start, (size_t)(s->p - start), x, why, sizeof why);
     if (e == CUT_EPARSE)
-        snprintf(r->err, sizeof r->err, "%s: entry %zu: %s", r->path, r->doc_next, why);
+        snprintf(r->err, sizeof r->err, "%s: entry %zu: %s", r->path, r->line, why);
     if (!e && !x->id) {
         char id[32];
-        snprintf(id, sizeof id, "har-%zu", r->doc_next);
+        snprintf(id, sizeof id, "har-%zu", r->line);
         e = exchange_strset(&x->id, id, strlen(id));
     }
     return e;
 }
 
 /* Whether the input starts a HAR document rather than JSON Lines: the
- * first non-blank line is not a complete JSON object, or is one with "log". */
-static int looks_like_document(const char *line, size_t len)
+ * first non-blank line is not a complete JSON value, or is an object with
+ * a "log" member. */
+static bool looks_like_document(const char *line, size_t len)
 {
-    json_error_t je;
-    json_t *o = json_loadb(line, len, 0, &je);
-    if (!o) return 1;
-    int doc = json_object_get(o, "log") != NULL;
-    json_decref(o);
-    return doc;
+    struct jscan s;
+    if (!json_complete(line, len)) return true;
+    jscan_init(&s, line, len);
+    return scan_to_member(&s, "log");
 }
 
 enum cut_err har_reader_next(struct har_reader *r, struct exchange *x)
@@ -906,14 +797,13 @@ size_t har_reader_torn(const struct har_reader *r)
 
 bool har_reader_is_document(const struct har_reader *r)
 {
-    return r->doc != NULL;
+    return r->doc;
 }
 
 void har_reader_free(struct har_reader *r)
 {
     if (!r) return;
     if (r->own && r->f) fclose(r->f);
-    json_decref(r->doc);
     buf_free(&r->in);
     free(r->path);
     free(r);

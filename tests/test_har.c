@@ -64,8 +64,7 @@ static void test_written_entry_is_valid_har(void **state)
     assert_int_equal(json_array_size(qs), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(qs, 0), "value")),
                         "+1555");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(qs, 1), "value")),
-                        "a b");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(qs, 1), "value")), "a b");
     json_t *content = json_object_get(json_object_get(o, "response"), "content");
     assert_string_equal(json_string_value(json_object_get(content, "encoding")), "base64");
     assert_int_equal(json_integer_value(json_object_get(content, "compression")), 3 - 20);
@@ -223,6 +222,34 @@ static void test_complete_last_line_without_newline_is_kept(void **state)
     exchange_release(&x);
 }
 
+static void test_one_line_document_with_a_bad_entry(void **state)
+{
+    (void)state;
+    /* No newline at the end; the second entry lacks a request. */
+    const char *doc = "{\"log\":{\"version\":\"1.2\",\"entries\":["
+                      "{\"request\":{\"method\":\"GET\",\"url\":\"http://h/1\"}},"
+                      "{\"response\":{\"status\":200}},"
+                      "{\"_id\":\"z\",\"request\":{\"method\":\"PUT\",\"url\":\"http://h/3\"}}"
+                      "],\"pages\":[]}}";
+    char *path = write_tmp(doc, strlen(doc));
+    struct har_reader *r;
+    struct exchange x;
+    exchange_init(&x);
+    assert_int_equal(har_reader_open(&r, path, 0), CUT_OK);
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_string_equal(x.id, "har-1");
+    assert_int_equal(har_reader_next(r, &x), CUT_EPARSE);
+    assert_non_null(strstr(har_reader_error(r), "entry 2: request"));
+    assert_int_equal(har_reader_next(r, &x), CUT_OK);
+    assert_string_equal(x.id, "z");
+    assert_string_equal(x.req.method, "PUT");
+    assert_int_equal(har_reader_next(r, &x), CUT_EOF);
+    har_reader_free(r);
+    unlink(path);
+    free(path);
+    exchange_release(&x);
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -240,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_reader_bounds_line_length),
         cmocka_unit_test(test_reader_accepts_pretty_har_document),
         cmocka_unit_test(test_complete_last_line_without_newline_is_kept),
+        cmocka_unit_test(test_one_line_document_with_a_bad_entry),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

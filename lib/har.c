@@ -6,6 +6,7 @@
 #include "cutover/har.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,14 @@ static int64_t parse_time(const char *s)
 struct scan_ctx {
     struct jscan s;
     struct buf tmp;
+    const char *why; /* what failed when the JSON itself was fine */
 };
+
+static bool bad(struct scan_ctx *c, const char *why)
+{
+    if (!c->why) c->why = why;
+    return false;
+}
 
 static int64_t num_to_i64(double d, int64_t dflt)
 {
@@ -274,7 +282,7 @@ static bool scan_str(struct scan_ctx *c, char **dst)
     if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
     buf_reset(&c->tmp);
     if (!jscan_string(&c->s, &c->tmp)) return false;
-    return exchange_strset(dst, c->tmp.data, c->tmp.len) == CUT_OK;
+    return exchange_strset(dst, c->tmp.data, c->tmp.len) == CUT_OK || bad(c, "out of memory");
 }
 
 static bool scan_num(struct scan_ctx *c, double *out)
@@ -323,8 +331,10 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h)
                 ok = jscan_skip(&c->s);
             }
         }
-        ok = ok && !c->s.err && have_name && have_value &&
-             headers_add(h, name.data, name.len, c->tmp.data, c->tmp.len) == CUT_OK;
+        if (ok && !c->s.err && !(have_name && have_value))
+            ok = bad(c, "a header without a string name and value");
+        if (ok && headers_add(h, name.data, name.len, c->tmp.data, c->tmp.len))
+            ok = bad(c, "out of memory");
     }
     buf_free(&name);
     return ok && !c->s.err;
@@ -361,7 +371,8 @@ static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key,
     if (!ok || c->s.err) return false;
     if (b64) {
         buf_reset(&c->tmp);
-        if (text_b64_decode(&c->tmp, body->data, body->len)) return false;
+        if (text_b64_decode(&c->tmp, body->data, body->len))
+            return bad(c, "body text is not valid base64");
         struct buf t = *body;
         *body = c->tmp;
         c->tmp = t;
@@ -369,162 +380,165 @@ static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key,
     return true;
 }
 
-static bool scan_request(struct scan_ctx *c, struct http_request *r)
+/* The members each object of an entry has, as a table: adding a field is
+ * one line. Offsets are from the struct the object fills. */
+enum field_kind { F_STR, F_I64, F_NUM, F_STATUS, F_TIME, F_HEADERS, F_POSTDATA, F_CONTENT, F_OBJ };
+
+struct field {
+    const char *key;
+    enum field_kind kind;
+    size_t off;
+    const struct field *sub; /* F_OBJ: the members of the nested object */
+};
+
+#define REQ(m) (offsetof(struct exchange, req) + offsetof(struct http_request, m))
+#define RESP(m) (offsetof(struct exchange, resp) + offsetof(struct http_response, m))
+#define X(m) offsetof(struct exchange, m)
+
+static const struct field request_fields[] = {
+    {"method", F_STR, REQ(method), NULL},
+    {"url", F_STR, REQ(url), NULL},
+    {"_target", F_STR, REQ(target), NULL},
+    {"httpVersion", F_STR, REQ(version), NULL},
+    {"headers", F_HEADERS, REQ(headers), NULL},
+    {"headersSize", F_I64, REQ(headers_size), NULL},
+    {"bodySize", F_I64, REQ(body_size), NULL},
+    {"postData", F_POSTDATA, 0, NULL},
+    {NULL, F_STR, 0, NULL},
+};
+
+static const struct field response_fields[] = {
+    {"status", F_STATUS, RESP(status), NULL},
+    {"statusText", F_STR, RESP(reason), NULL},
+    {"httpVersion", F_STR, RESP(version), NULL},
+    {"headers", F_HEADERS, RESP(headers), NULL},
+    {"headersSize", F_I64, RESP(headers_size), NULL},
+    {"bodySize", F_I64, RESP(body_size), NULL},
+    {"content", F_CONTENT, 0, NULL},
+    {NULL, F_STR, 0, NULL},
+};
+
+static const struct field timing_fields[] = {
+    {"send", F_NUM, X(send_ms), NULL},
+    {"wait", F_NUM, X(wait_ms), NULL},
+    {"receive", F_NUM, X(receive_ms), NULL},
+    {NULL, F_STR, 0, NULL},
+};
+
+static const struct field entry_fields[] = {
+    {"_id", F_STR, X(id), NULL},           {"startedDateTime", F_TIME, X(started_us), NULL},
+    {"request", F_OBJ, 0, request_fields}, {"response", F_OBJ, 0, response_fields},
+    {"timings", F_OBJ, 0, timing_fields},  {"_client", F_STR, X(client), NULL},
+    {"_server", F_STR, X(server), NULL},   {"_error", F_STR, X(error), NULL},
+    {"_flow", F_I64, X(flow), NULL},       {"_seq", F_I64, X(seq), NULL},
+    {"_lag", F_NUM, X(lag_ms), NULL},      {NULL, F_STR, 0, NULL},
+};
+
+static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct field *fields);
+
+static bool scan_time(struct scan_ctx *c, int64_t *out)
 {
-    const char *k;
-    size_t kl;
-    bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
-    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
-        if (jscan_key_is(k, kl, esc, "method"))
-            ok = scan_str(c, &r->method);
-        else if (jscan_key_is(k, kl, esc, "url"))
-            ok = scan_str(c, &r->url);
-        else if (jscan_key_is(k, kl, esc, "_target"))
-            ok = scan_str(c, &r->target);
-        else if (jscan_key_is(k, kl, esc, "httpVersion"))
-            ok = scan_str(c, &r->version);
-        else if (jscan_key_is(k, kl, esc, "headers"))
-            ok = scan_headers(c, &r->headers);
-        else if (jscan_key_is(k, kl, esc, "headersSize"))
-            ok = scan_i64(c, &r->headers_size);
-        else if (jscan_key_is(k, kl, esc, "bodySize"))
-            ok = scan_i64(c, &r->body_size);
-        else if (jscan_key_is(k, kl, esc, "postData") && jscan_peek(&c->s) == JS_OBJECT) {
-            r->has_body = true;
-            ok = scan_body(c, &r->body, "_encoding", &r->body_truncated, NULL, NULL);
-        } else
-            ok = jscan_skip(&c->s);
-    }
-    if (!ok || c->s.err || !r->method || !r->url) return false;
-    if (!r->target &&
-        exchange_strset(&r->target, target_of_url(r->url), strlen(target_of_url(r->url))))
+    if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
+    buf_reset(&c->tmp);
+    if (!jscan_string(&c->s, &c->tmp)) return false;
+    *out = parse_time(c->tmp.data);
+    return true;
+}
+
+static bool scan_status(struct scan_ctx *c, int *out)
+{
+    int64_t v = 0;
+    if (!scan_i64(c, &v)) return false;
+    *out = v >= INT32_MIN && v <= INT32_MAX ? (int)v : 0;
+    return true;
+}
+
+static bool scan_content(struct scan_ctx *c, struct http_response *r)
+{
+    bool compressed = false;
+    r->content_size = -2; /* "not given": taken from the text below */
+    if (!scan_body(c, &r->body, "encoding", &r->body_truncated, &r->content_size, &compressed))
         return false;
-    if (r->body_size < 0 && r->has_body) r->body_size = (int64_t)r->body.len;
-    return true;
+    if (r->content_size == -2) r->content_size = (int64_t)r->body.len;
+    if (!compressed) return true;
+    const struct header *ce = headers_get(&r->headers, "Content-Encoding");
+    const char *name = ce ? ce->value : "gzip";
+    return exchange_strset(&r->compression, name, strlen(name)) == CUT_OK;
 }
 
-static bool scan_response(struct scan_ctx *c, struct http_response *r)
+/* One member whose table entry is f; a value of the wrong type is skipped. */
+static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct field *f)
 {
-    const char *k;
-    size_t kl;
-    bool esc, compressed = false, ok = jscan_enter(&c->s, JS_OBJECT);
-    int64_t status = 0;
-    while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
-        if (jscan_key_is(k, kl, esc, "status"))
-            ok = scan_i64(c, &status);
-        else if (jscan_key_is(k, kl, esc, "statusText"))
-            ok = scan_str(c, &r->reason);
-        else if (jscan_key_is(k, kl, esc, "httpVersion"))
-            ok = scan_str(c, &r->version);
-        else if (jscan_key_is(k, kl, esc, "headers"))
-            ok = scan_headers(c, &r->headers);
-        else if (jscan_key_is(k, kl, esc, "headersSize"))
-            ok = scan_i64(c, &r->headers_size);
-        else if (jscan_key_is(k, kl, esc, "bodySize"))
-            ok = scan_i64(c, &r->body_size);
-        else if (jscan_key_is(k, kl, esc, "content") && jscan_peek(&c->s) == JS_OBJECT) {
-            r->content_size = -2; /* "not given": set from the text below */
-            ok = scan_body(c, &r->body, "encoding", &r->body_truncated, &r->content_size,
-                           &compressed);
-            if (r->content_size == -2) r->content_size = (int64_t)r->body.len;
-        } else
-            ok = jscan_skip(&c->s);
+    char *at = (char *)x + f->off;
+    enum jscan_type t = jscan_peek(&c->s);
+    switch (f->kind) {
+    case F_STR:
+        return scan_str(c, (char **)at);
+    case F_I64:
+        return scan_i64(c, (int64_t *)at);
+    case F_NUM:
+        return scan_num(c, (double *)at);
+    case F_STATUS:
+        return scan_status(c, (int *)at);
+    case F_TIME:
+        return scan_time(c, (int64_t *)at);
+    case F_HEADERS:
+        return scan_headers(c, (struct headers *)at);
+    case F_POSTDATA:
+        if (t != JS_OBJECT) return jscan_skip(&c->s);
+        x->req.has_body = true;
+        return scan_body(c, &x->req.body, "_encoding", &x->req.body_truncated, NULL, NULL);
+    case F_CONTENT:
+        return t == JS_OBJECT ? scan_content(c, &x->resp) : jscan_skip(&c->s);
+    case F_OBJ:
+        return t == JS_OBJECT ? scan_object(c, x, f->sub) : jscan_skip(&c->s);
     }
-    if (!ok || c->s.err) return false;
-    r->status = status >= INT32_MIN && status <= INT32_MAX ? (int)status : 0;
-    if (compressed) {
-        const struct header *ce = headers_get(&r->headers, "Content-Encoding");
-        const char *name = ce ? ce->value : "gzip";
-        if (exchange_strset(&r->compression, name, strlen(name))) return false;
-    }
-    return true;
+    return false;
 }
 
-static bool scan_timings(struct scan_ctx *c, struct exchange *x)
+static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct field *fields)
 {
     const char *k;
     size_t kl;
     bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
-        if (jscan_key_is(k, kl, esc, "send"))
-            ok = scan_num(c, &x->send_ms);
-        else if (jscan_key_is(k, kl, esc, "wait"))
-            ok = scan_num(c, &x->wait_ms);
-        else if (jscan_key_is(k, kl, esc, "receive"))
-            ok = scan_num(c, &x->receive_ms);
-        else
-            ok = jscan_skip(&c->s);
+        const struct field *f = fields;
+        while (f->key && !jscan_key_is(k, kl, esc, f->key)) f++;
+        ok = f->key ? scan_field(c, x, f) : jscan_skip(&c->s);
     }
     return ok && !c->s.err;
 }
 
-/* One member of the entry object. *what names the part that failed. */
-static bool scan_entry_member(struct scan_ctx *c, struct exchange *x, const char *k, size_t kl,
-                              bool esc, bool *have_req, const char **what)
+/* What the table cannot say: a request needs a method and a url, and the
+ * fields derived from others. */
+static const char *entry_complete(struct exchange *x)
 {
-    enum jscan_type t = jscan_peek(&c->s);
-    if (jscan_key_is(k, kl, esc, "_id")) return scan_str(c, &x->id);
-    if (jscan_key_is(k, kl, esc, "request") && t == JS_OBJECT) {
-        *what = "request: missing or invalid method, url or headers";
-        *have_req = true;
-        return scan_request(c, &x->req);
-    }
-    if (jscan_key_is(k, kl, esc, "response") && t == JS_OBJECT) {
-        *what = "response: invalid status, headers or content";
-        return scan_response(c, &x->resp);
-    }
-    if (jscan_key_is(k, kl, esc, "response") && t != JS_NULL) {
-        *what = "response: invalid status, headers or content";
-        return false;
-    }
-    if (jscan_key_is(k, kl, esc, "timings") && t == JS_OBJECT) return scan_timings(c, x);
-    if (jscan_key_is(k, kl, esc, "startedDateTime") && t == JS_STRING) {
-        buf_reset(&c->tmp);
-        if (!jscan_string(&c->s, &c->tmp)) return false;
-        x->started_us = parse_time(c->tmp.data);
-        return true;
-    }
-    if (jscan_key_is(k, kl, esc, "_client")) return scan_str(c, &x->client);
-    if (jscan_key_is(k, kl, esc, "_server")) return scan_str(c, &x->server);
-    if (jscan_key_is(k, kl, esc, "_error")) return scan_str(c, &x->error);
-    if (jscan_key_is(k, kl, esc, "_flow")) return scan_i64(c, &x->flow);
-    if (jscan_key_is(k, kl, esc, "_seq")) return scan_i64(c, &x->seq);
-    if (jscan_key_is(k, kl, esc, "_lag")) return scan_num(c, &x->lag_ms);
-    return jscan_skip(&c->s);
+    struct http_request *r = &x->req;
+    if (!r->method || !r->url) return "request: missing or invalid method, url or headers";
+    const char *t = target_of_url(r->url);
+    if (!r->target && exchange_strset(&r->target, t, strlen(t))) return "out of memory";
+    if (r->body_size < 0 && r->has_body) r->body_size = (int64_t)r->body.len;
+    return NULL;
 }
 
 enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *err, size_t errlen)
 {
     struct scan_ctx c;
-    const char *k, *what = NULL;
-    size_t kl;
-    bool esc, have_req = false, ok;
+    c.why = NULL;
     jscan_init(&c.s, p, n);
     buf_init(&c.tmp, 0);
     exchange_release(x);
-    if (jscan_peek(&c.s) != JS_OBJECT) {
-        snprintf(err, errlen, "not a JSON object");
-        buf_free(&c.tmp);
-        return jscan_skip(&c.s) || c.s.err == NULL ? CUT_EPARSE : CUT_EPARSE;
-    }
-    ok = jscan_enter(&c.s, JS_OBJECT);
-    while (ok && jscan_member(&c.s, &k, &kl, &esc)) {
-        what = NULL;
-        ok = scan_entry_member(&c, x, k, kl, esc, &have_req, &what);
-    }
-    ok = ok && jscan_done(&c.s);
+    bool ok = jscan_peek(&c.s) == JS_OBJECT && scan_object(&c, x, entry_fields) && jscan_done(&c.s);
     buf_free(&c.tmp);
-    if (!ok && what && !c.s.err) {
-        snprintf(err, errlen, "%s", what);
+    const char *why = NULL;
+    if (!ok && !c.s.err) why = c.why ? c.why : "not a JSON object";
+    if (!ok && c.s.err) {
+        snprintf(err, errlen, "invalid JSON at column %zu: %s", c.s.err_at + 1, c.s.err);
         return CUT_EPARSE;
     }
-    if (!ok || c.s.err) {
-        snprintf(err, errlen, "invalid JSON at column %zu: %s", c.s.err_at + 1,
-                 c.s.err ? c.s.err : "out of memory");
-        return CUT_EPARSE;
-    }
-    if (!have_req) {
-        snprintf(err, errlen, "request: missing or invalid method, url or headers");
+    if (!why) why = entry_complete(x);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
         return CUT_EPARSE;
     }
     return CUT_OK;

@@ -250,6 +250,35 @@ static void test_one_line_document_with_a_bad_entry(void **state)
     exchange_release(&x);
 }
 
+static void test_bad_entries_say_why(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *why;
+    } cases[] = {
+        {"[1]", "not a JSON object"},
+        {"{\"_id\":\"a\"}", "request: missing"},
+        {"{\"request\":{\"url\":\"http://h/\"}}", "request: missing"},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":[{\"name\":\"A\"}]}}",
+         "a header without a string name and value"},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"postData\":{\"text\":\"!!\","
+         "\"_encoding\":\"base64\"}}}",
+         "not valid base64"},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\"}} trailing", "invalid JSON at column"},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",}}",
+         "invalid JSON at column 38: expected a key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct exchange x;
+        char err[256] = "";
+        exchange_init(&x);
+        assert_int_equal(har_parse_entry(cases[i].line, strlen(cases[i].line), &x, err, sizeof err),
+                         CUT_EPARSE);
+        if (!strstr(err, cases[i].why)) fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].why);
+        exchange_release(&x);
+    }
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -268,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_reader_accepts_pretty_har_document),
         cmocka_unit_test(test_complete_last_line_without_newline_is_kept),
         cmocka_unit_test(test_one_line_document_with_a_bad_entry),
+        cmocka_unit_test(test_bad_entries_say_why),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,7 +282,12 @@ def report(samples, out):
     print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
-    print(f"\nwritten: {out}")
+    co, rp, cp = res["capture_offline"], res["replay"], res["compare"]
+    print(f"\nCPU seconds (less sensitive to the machine's load than wall time): capture "
+          f"{fmt(co['cutover_cpu_s'])} vs tcpdump {fmt(co['tcpdump_cpu_s'])} vs tshark "
+          f"{fmt(co['tshark_cpu_s'])}; replay {fmt(rp['cpu_s'])} for {fmt(rp['requests'])} requests; "
+          f"compare {fmt(cp['cutover_cpu_s'])} vs node {fmt(cp['node_cpu_s'])}")
+    print(f"written: {out}")
 
 
 def main(argv):

@@ -184,8 +184,11 @@ int main(int argc, char **argv)
     struct pcap_in in = {0};
     double first = 0, last = 0;
     size_t packets;
-    if (times == 0 || times > 1000 || port == 0 || port > 65535 || load(&in, argv[1]) ||
-        span(&in, &first, &last, &packets)) {
+    if (times == 0 || times > 1000 || port == 0 || port > 65535) {
+        fputs("pcap_repeat: TIMES must be 1..1000 and SERVER_PORT 1..65535\n", stderr);
+        return 2;
+    }
+    if (load(&in, argv[1]) || span(&in, &first, &last, &packets)) {
         fprintf(stderr, "pcap_repeat: %s: not a readable classic pcap file\n", argv[1]);
         return 2;
     }

@@ -234,7 +234,7 @@ def goals(r):
          f"tcpdump -i lo: drops {fmt(cl['tcpdump_dropped'])} of {fmt(cl['tcpdump_packets'])} pkts",
          fmt(cl["recorded_pct_min"], "%"), ">= 99.9%, 0 drops",
          met(cl["recorded_pct_min"], lambda v: v >= 99.9 and not cl["kernel_drops_max"])),
-        ("Capture memory: peak RSS, 1x vs {}x pcap".format(fmt(cm["repeat"])),
+        ("Capture memory: peak RSS, 1x vs {}x pcap".format(int(cm["repeat"] or 0)),
          f"{fmt(cm['rss_kb_big'], 'KB')} / {fmt(cm['rss_kb_rep'], 'KB')}", "",
          fmt(cm["rss_growth"], "x"), "flat (<= 1.5x)", met(cm["rss_growth"], lambda v: v <= 1.5)),
         ("Replay --max -c 32 vs wrk -c 32 (req/s)", fmt(rp["cutover_rps"], "req/s"),

@@ -140,9 +140,10 @@ wrk_rate() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 # ---- helpers built from tests/bench/*.c ----
 build_helpers() {
     local cflags="-O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes"
-    make -s -C "$root" "$build/libcutover.a" >&2 || return 1
+    # The helpers link the release library even when the tools are sanitised.
+    make -s -C "$root" SANITIZE=0 build/rel/libcutover.a >&2 || return 1
     # shellcheck disable=SC2046,SC2086
-    cc $cflags -I"$root/include" "$here/gen_pairs.c" "$root/$build/libcutover.a" \
+    cc $cflags -I"$root/include" "$here/gen_pairs.c" "$root/build/rel/libcutover.a" \
         $(pkg-config --libs jansson zlib) -lm -o "$work/gen_pairs" &&
         cc $cflags "$here/pcap_repeat.c" -o "$work/pcap_repeat"
 }
@@ -179,6 +180,7 @@ record_pcap() {
     note record.packets "$(awk '/packets captured/ { print $1 }' "$work/record.err")"
     note record.dropped "$(awk '/dropped by kernel/ { print $1 }' "$work/record.err")"
     note record.bytes "$(stat -c %s "$pcap")"
+    echo "$port" >"$work/big.port"
     log "recorded $(wrk_requests "$work/record.wrk") exchanges, $(stat -c %s "$pcap") bytes"
 }
 
@@ -255,7 +257,8 @@ bench_capture_memory() {
     local cap
     cap=$(tool capture) || { log "cutover-capture not built: memory skipped"; return 0; }
     [ -s "$work/big.pcap" ] || record_pcap || return 1
-    "$work/pcap_repeat" "$work/big.pcap" "$work/big10.pcap" "$repeat" "$port" 2>"$work/repeat.err" ||
+    "$work/pcap_repeat" "$work/big.pcap" "$work/big10.pcap" "$repeat" "$(cat "$work/big.port")" \
+        2>"$work/repeat.err" ||
         { log "pcap_repeat failed: $(cat "$work/repeat.err")"; return 1; }
     note memory.repeat "$repeat"
     note memory.bytes_big "$(stat -c %s "$work/big.pcap")"
@@ -404,6 +407,7 @@ main() {
         command -v "$t" >/dev/null || { log "missing $t: run 'sh scripts/deps.sh bench'"; exit 2; }
     done
     build_helpers || { log "could not build the helpers"; exit 3; }
+    case $build in *asan*) log "warning: $build is a sanitizer build; its figures mean little" ;; esac
     machine_info
     local s
     for s in capture live memory replay compare; do

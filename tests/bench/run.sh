@@ -145,7 +145,8 @@ build_helpers() {
     # shellcheck disable=SC2046,SC2086
     cc $cflags -I"$root/include" "$here/gen_pairs.c" "$root/build/rel/libcutover.a" \
         $(pkg-config --libs jansson zlib) -lm -o "$work/gen_pairs" &&
-        cc $cflags "$here/pcap_repeat.c" -o "$work/pcap_repeat"
+        cc $cflags "$here/pcap_repeat.c" -o "$work/pcap_repeat" &&
+        cc $cflags "$here/pace_floor.c" -o "$work/pace_floor"
 }
 
 machine_info() {
@@ -315,6 +316,8 @@ bench_replay() {
     note pace_rate.status "$?"
     python3 "$here/report.py" --lag pace_speed "$work/pace_speed.jsonl" >>"$samples"
     python3 "$here/report.py" --lag pace_rate "$work/pace_rate.jsonl" >>"$samples"
+    "$work/pace_floor" "$pn" "$pace_rate" >"$work/pace_floor.jsonl"
+    python3 "$here/report.py" --lag pace_floor "$work/pace_floor.jsonl" >>"$samples"
 }
 
 # ---- 5. compare ----

@@ -542,11 +542,12 @@ static bool slots_free(struct replay *R)
     return true;
 }
 
-static void dispatch(struct replay *R, int64_t now)
+/* Hand the read-ahead record to libcurl. Its lag is taken here, at the
+ * moment curl_multi_add_handle gets it: that is what "sent" means (the
+ * bytes leave in the curl_multi_perform right after). */
+static void dispatch(struct replay *R)
 {
-    int64_t lag = now > R->next_due ? now - R->next_due : 0;
     bool paced = R->o.mode != SCHED_MAX;
-    if (paced) laghist_add(&R->prog.lag, lag);
     for (int d = R->ndest - 1; d >= 0; d--) {
         if (!R->need[d]) continue;
         struct send_slot *slot = sender_acquire(R->sender, d);
@@ -565,8 +566,11 @@ static void dispatch(struct replay *R, int64_t now)
             sender_release(R->sender, slot);
             return;
         }
+        int64_t now = sender_now_us();
+        int64_t lag = now > R->next_due ? now - R->next_due : 0;
         slot->due_us = R->next_due;
         slot->x.lag_ms = paced ? (double)lag / 1000.0 : -1;
+        if (paced && (d == 0 || !R->need[0])) laghist_add(&R->prog.lag, lag);
         sender_start(R->sender, slot, now);
         if (d == 0) R->prog.sent++;
     }
@@ -669,14 +673,14 @@ static void install_signals(void)
 }
 
 /* How long the loop may block: until the next record is due, or a tick. */
-static int wait_ms(struct replay *R, int64_t now)
+static int64_t wait_us(struct replay *R, int64_t now)
 {
     if (R->have_next && !stop_signal && slots_free(R)) {
         int64_t us = R->next_due - now;
         if (us <= 0) return 0;
-        return us >= 250000 ? 250 : (int)(us / 1000); /* < 1 ms left: spin */
+        return us >= 250000 ? 250000 : us;
     }
-    return 250;
+    return 250000;
 }
 
 static void run_loop(struct replay *R)
@@ -699,7 +703,7 @@ static void run_loop(struct replay *R)
                 R->input_done = true;
         }
         if (!stopping && R->have_next && now >= R->next_due && slots_free(R)) {
-            dispatch(R, now);
+            dispatch(R);
             continue;
         }
         if (sender_in_flight(R->sender) == 0 && (stopping || (R->input_done && !R->have_next)))
@@ -707,7 +711,7 @@ static void run_loop(struct replay *R)
         if (deadline && now > deadline) break;
         struct curl_waitfd wfd = {.fd = R->in ? input_fd(R->in) : -1, .events = CURL_WAIT_POLLIN};
         bool watch = fe == CUT_EAGAIN && wfd.fd >= 0;
-        if (sender_run(R->sender, wait_ms(R, now), watch ? &wfd : NULL, watch ? 1 : 0)) {
+        if (sender_run(R->sender, wait_us(R, now), watch ? &wfd : NULL, watch ? 1 : 0)) {
             log_error("libcurl multi interface failed");
             R->fatal = CUT_ENET;
             R->fatal_status = 3;
@@ -778,6 +782,9 @@ int main(int argc, char **argv)
     }
     install_signals();
     log_info("run %s: %s -> %s", R.run_id, R.o.ninputs == 1 ? R.o.inputs[0] : "inputs", R.o.target);
+    /* The schedule starts now, not before the outputs and libcurl were set
+     * up: otherwise the first records are late by the set-up time. */
+    R.start_us = sender_now_us();
     run_loop(&R);
     sender_free(R.sender);
     int status = finish(&R);

@@ -34,6 +34,7 @@ void laghist_add(struct laghist *h, int64_t v)
 {
     h->count[bucket_of(v)]++;
     h->n++;
+    if (v <= 1000) h->within_1ms++;
     if (v > h->max) h->max = v;
 }
 
@@ -145,8 +146,10 @@ void progress_final(struct progress *p, int64_t now_us)
     fprintf(p->out, "\n");
     if (p->lag.n)
         fprintf(p->out,
-                "cutover-replay: lag behind schedule: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                "cutover-replay: lag behind schedule: p50 %.3f ms, p99 %.3f ms, max %.3f ms; "
+                "%.2f%% within 1 ms\n",
                 (double)laghist_quantile(&p->lag, 0.5) / 1000,
-                (double)laghist_quantile(&p->lag, 0.99) / 1000, (double)p->lag.max / 1000);
+                (double)laghist_quantile(&p->lag, 0.99) / 1000, (double)p->lag.max / 1000,
+                100.0 * (double)p->lag.within_1ms / (double)p->lag.n);
     fflush(p->out);
 }

@@ -15,6 +15,7 @@
 struct laghist {
     uint64_t count[LAGHIST_BUCKETS];
     uint64_t n;
+    uint64_t within_1ms; /* values of at most 1000 (µs): the pacing goal's measure */
     int64_t max;
 };
 

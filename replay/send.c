@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cutover/zcodec.h"
 
@@ -21,6 +23,7 @@ struct sender {
     struct send_slot *free_list[2];
     size_t nfree[2];
     size_t in_flight;
+    int timer_fd; /* wakes curl_multi_poll at a deadline finer than its milliseconds */
     send_done_fn done;
     void *ctx;
 };
@@ -217,10 +220,11 @@ enum cut_err sender_new(struct sender **out, const struct sender_opts *o, send_d
     if (!s->o.concurrency) s->o.concurrency = 1;
     s->done = done;
     s->ctx = ctx;
+    s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     s->nslots = s->o.concurrency * (size_t)s->o.ndest;
     s->slots = calloc(s->nslots, sizeof *s->slots);
     s->multi = curl_multi_init();
-    if (!s->slots || !s->multi) {
+    if (!s->slots || !s->multi || s->timer_fd < 0) {
         sender_free(s);
         return CUT_ENOMEM;
     }
@@ -252,6 +256,7 @@ void sender_free(struct sender *s)
     }
     free(s->slots);
     if (s->multi) curl_multi_cleanup(s->multi);
+    if (s->timer_fd >= 0) close(s->timer_fd);
     free(s);
 }
 
@@ -491,7 +496,30 @@ static size_t drain(struct sender *s)
     return n;
 }
 
-enum cut_err sender_run(struct sender *s, int timeout_ms, struct curl_waitfd *extra,
+/* curl_multi_poll's timeout is whole milliseconds: waiting for a request
+ * due in 0.7 ms would either spin (and a spinning process is the one the
+ * scheduler preempts on a busy machine, for milliseconds) or oversleep. A
+ * timerfd armed at the exact deadline is one more fd in the poll set and
+ * wakes it to the microsecond; the millisecond timeout, rounded up, is only
+ * the backstop. Re-arming resets the timer's expiry count, so it is never
+ * read. */
+int sender_poll_ms(int64_t wait_us)
+{
+    if (wait_us <= 0) return 0;
+    int64_t ms = wait_us / 1000 + 1;
+    return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+static bool arm_timer(struct sender *s, int64_t wait_us)
+{
+    struct itimerspec it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)(wait_us / 1000000);
+    it.it_value.tv_nsec = (long)(wait_us % 1000000) * 1000;
+    return timerfd_settime(s->timer_fd, 0, &it, NULL) == 0;
+}
+
+enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *extra,
                         unsigned nextra)
 {
     int running = 0;
@@ -499,12 +527,17 @@ enum cut_err sender_run(struct sender *s, int timeout_ms, struct curl_waitfd *ex
     /* A slot came free: the caller may have a request waiting for it, so
      * do not block now. */
     if (drain(s)) return CUT_OK;
-    if (timeout_ms > 0 || nextra) {
-        if (curl_multi_poll(s->multi, extra, nextra, timeout_ms > 0 ? timeout_ms : 0, NULL) !=
-            CURLM_OK)
-            return CUT_ENET;
-        if (curl_multi_perform(s->multi, &running) != CURLM_OK) return CUT_ENET;
-        drain(s);
-    }
+    if (wait_us <= 0 && !nextra) return CUT_OK;
+    struct curl_waitfd fds[SENDER_MAX_EXTRA + 1];
+    unsigned n = 0;
+    if (wait_us > 0 && arm_timer(s, wait_us))
+        fds[n++] = (struct curl_waitfd){.fd = s->timer_fd, .events = CURL_WAIT_POLLIN};
+    for (unsigned i = 0; i < nextra && i < SENDER_MAX_EXTRA; i++) fds[n++] = extra[i];
+    if (curl_multi_poll(s->multi, fds, n, sender_poll_ms(wait_us), NULL) != CURLM_OK)
+        return CUT_ENET;
+    for (unsigned i = 0; i < nextra && i < SENDER_MAX_EXTRA; i++)
+        extra[i].revents = fds[n - nextra + i].revents;
+    if (curl_multi_perform(s->multi, &running) != CURLM_OK) return CUT_ENET;
+    drain(s);
     return CUT_OK;
 }

@@ -66,6 +66,8 @@ typedef void (*send_done_fn)(void *ctx, struct send_slot *slot);
 
 struct sender;
 
+#define SENDER_MAX_EXTRA 4
+
 enum cut_err sender_new(struct sender **out, const struct sender_opts *o, send_done_fn done,
                         void *ctx);
 /* Aborts what is still in flight without calling back. Accepts NULL. */
@@ -79,10 +81,16 @@ void sender_release(struct sender *s, struct send_slot *slot);
 /* Start sending slot->x.req to slot->x.req.url. On failure the slot is
  * finished at once with err set (SEND_OTHER) and the callback is called. */
 void sender_start(struct sender *s, struct send_slot *slot, int64_t now_us);
-/* Drive transfers: poll up to timeout_ms (0: don't block) also watching the
- * extra fds, perform, and call back for each finished one. */
-enum cut_err sender_run(struct sender *s, int timeout_ms, struct curl_waitfd *extra,
+/* Drive transfers: perform, call back for each finished one, and when none
+ * finished wait up to wait_us (0: don't block; to the microsecond, not
+ * libcurl's millisecond) for the network or one of the extra fds (at most
+ * SENDER_MAX_EXTRA; their revents are set), then perform and call back
+ * again. Returns early when a transfer finished: a slot is free. */
+enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *extra,
                         unsigned nextra);
+/* The backstop timeout curl_multi_poll gets for a wait of wait_us: whole
+ * milliseconds, rounded up so it never fires before the exact timer. */
+int sender_poll_ms(int64_t wait_us);
 /* Transfers in flight. */
 size_t sender_in_flight(const struct sender *s);
 /* Monotonic clock in µs (shared by main.c's pacing). */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define DEFAULT_SNAPLEN 262144
-#define DEFAULT_TIMEOUT_MS 100
+#define DEFAULT_TIMEOUT_MS 50
 
 struct source {
     pcap_t *p;
@@ -22,8 +22,8 @@ void source_live_opts_default(struct source_live_opts *o)
 {
     o->snaplen = DEFAULT_SNAPLEN;
     o->promisc = false;
-    /* libpcap's 2 MiB default drops packets in immediate mode when bursts of
-     * large bodies arrive on loopback; tcpdump users raise it with -B too. */
+    /* Above libpcap's 2 MiB default: bursts of large bodies on a busy host
+     * need room while the capture is scheduled out. */
     o->buffer_bytes = 32 << 20;
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
 }
@@ -102,7 +102,10 @@ enum cut_err source_open_live(const char *iface, const struct source_live_opts *
     }
     pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
     pcap_set_promisc(p, o->promisc ? 1 : 0);
-    pcap_set_immediate_mode(p, 1);
+    /* No immediate mode: on Linux it selects TPACKET_V2, one MTU-sized frame
+     * per packet (64 KiB on lo), so even 32 MiB holds ~500 packets and a
+     * burst overflows it. TPACKET_V3 packs packets by their real size; the
+     * timeout bounds how long a quiet link holds a partly filled block. */
     pcap_set_timeout(p, o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
     if (o->buffer_bytes > 0) pcap_set_buffer_size(p, o->buffer_bytes);
     int rc = pcap_activate(p);

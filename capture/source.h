@@ -24,7 +24,7 @@ struct source_live_opts {
     int snaplen;      /* bytes kept per packet; 0: 262144 */
     bool promisc;     /* off by default: only traffic for this host */
     int buffer_bytes; /* kernel buffer (default 32 MiB); 0: libpcap's default */
-    int timeout_ms;   /* how long next() may wait; 0: 100 ms */
+    int timeout_ms;   /* how long next() may wait; 0: 50 ms */
 };
 
 /* Defaults for live capture. Can't fail. */
@@ -33,7 +33,8 @@ void source_live_opts_default(struct source_live_opts *o);
 /* Open a pcap or pcapng file ("-" for stdin). On failure err holds a
  * message naming path and why. The caller frees *out with source_free. */
 enum cut_err source_open_file(const char *path, struct source **out, char *err, size_t errlen);
-/* Open a live interface in immediate mode. CUT_EIO for faults (with the
+/* Open a live interface (buffered: packets arrive in blocks, at most
+ * timeout_ms late). CUT_EIO for faults (with the
  * hint "needs root or CAP_NET_RAW" on a permission failure), CUT_ENOTFOUND
  * for no such device. */
 enum cut_err source_open_live(const char *iface, const struct source_live_opts *o,

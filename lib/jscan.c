@@ -123,8 +123,14 @@ static bool raw_string(struct jscan *s, const char **out, size_t *n, bool *esc)
 {
     const char *q = ++s->p;
     bool has_esc = false;
+    unsigned high = 0; /* any byte >= 0x80: only then is the UTF-8 check needed */
     while (q < s->end && *q != '"') {
         unsigned char c = (unsigned char)*q;
+        if (c >= 0x20 && c != '\\') {
+            high |= c;
+            q++;
+            continue;
+        }
         if (c < 0x20) return s->p = q, fail(s, "control character in string");
         if (c == '\\') {
             has_esc = true;
@@ -140,7 +146,8 @@ static bool raw_string(struct jscan *s, const char **out, size_t *n, bool *esc)
         q++;
     }
     if (q >= s->end) return fail(s, "unterminated string");
-    if (!text_utf8_valid(s->p, (size_t)(q - s->p))) return fail(s, "invalid UTF-8 in string");
+    if ((high & 0x80) && !text_utf8_valid(s->p, (size_t)(q - s->p)))
+        return fail(s, "invalid UTF-8 in string");
     *out = s->p;
     *n = (size_t)(q - s->p);
     *esc = has_esc;

@@ -97,18 +97,32 @@ enum cut_err jsonw_key(struct buf *b, const char *key)
     return e ? e : buf_putc(b, ':');
 }
 
-enum cut_err jsonw_i64(struct buf *b, int64_t v)
+/* Decimal digits of v, right-aligned before end; returns where they start.
+ * Numbers are written for every field of every record: snprintf's format
+ * parsing cost more than the rest of a record's numbers together. */
+static char *put_digits(char *end, uint64_t v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    return buf_append(b, tmp, (size_t)n);
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
 }
 
 enum cut_err jsonw_u64(struct buf *b, uint64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    return buf_append(b, tmp, (size_t)n);
+    char *p = put_digits(tmp + sizeof tmp, v);
+    return buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+enum cut_err jsonw_i64(struct buf *b, int64_t v)
+{
+    char tmp[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *p = put_digits(tmp + sizeof tmp, u);
+    if (v < 0) *--p = '-';
+    return buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 enum cut_err jsonw_ms(struct buf *b, double v)
@@ -117,18 +131,19 @@ enum cut_err jsonw_ms(struct buf *b, double v)
     if (!isfinite(v) || fabs(v) > 9e15) return buf_append(b, "-1", 2);
     /* Integer thousandths, trailing zeros trimmed: cheap and exact enough. */
     int64_t t = (int64_t)llround(v * 1000.0);
-    char tmp[32];
-    int n;
+    char tmp[32], *end = tmp + sizeof tmp, *p = end;
     int neg = t < 0;
     if (neg) t = -t;
-    if (t % 1000 == 0)
-        n = snprintf(tmp, sizeof tmp, "%s%lld", neg ? "-" : "", (long long)(t / 1000));
-    else {
-        n = snprintf(tmp, sizeof tmp, "%s%lld.%03lld", neg ? "-" : "", (long long)(t / 1000),
-                     (long long)(t % 1000));
-        while (tmp[n - 1] == '0') n--;
+    int frac = (int)(t % 1000);
+    if (frac) {
+        int width = 3;
+        while (frac % 10 == 0) frac /= 10, width--; /* trailing zeros trimmed */
+        for (int k = 0; k < width; k++, frac /= 10) *--p = (char)('0' + frac % 10);
+        *--p = '.';
     }
-    return buf_append(b, tmp, (size_t)n);
+    p = put_digits(p, (uint64_t)(t / 1000));
+    if (neg) *--p = '-';
+    return buf_append(b, p, (size_t)(end - p));
 }
 
 enum cut_err jsonw_double(struct buf *b, double v)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cutover/jsonw.h"
@@ -59,11 +60,41 @@ static void test_numbers_and_times(void **state)
     buf_free(&b);
 }
 
+/* The hand-written digit formatting against what printf would print. */
+static void test_integer_and_ms_edges(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    const int64_t ints[] = {0, 7, -7, 1000000, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        buf_reset(&b);
+        jsonw_i64(&b, ints[i]);
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)ints[i]);
+        assert_string_equal(b.data, want);
+    }
+    buf_reset(&b);
+    jsonw_u64(&b, UINT64_MAX);
+    assert_string_equal(b.data, "18446744073709551615");
+    const struct {
+        double v;
+        const char *want;
+    } ms[] = {{0.005, "0.005"}, {-1.5, "-1.5"}, {1000.1, "1000.1"}, {0.12, "0.12"},
+              {-0.25, "-0.25"}, {42, "42"},     {-3, "-3"},         {0, "0"}};
+    for (size_t i = 0; i < sizeof ms / sizeof *ms; i++) {
+        buf_reset(&b);
+        jsonw_ms(&b, ms[i].v);
+        assert_string_equal(b.data, ms[i].want);
+    }
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings_round_trip_through_a_json_parser),
         cmocka_unit_test(test_numbers_and_times),
+        cmocka_unit_test(test_integer_and_ms_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,26 +99,48 @@ bool endpoint_segment_is_id(const char *s, size_t n);
 
 /* ---- the record fields compare needs, read from one line ---- */
 
+/* The value of one compared response header (every value of a repeated
+ * header, joined by ", "). */
+struct cmp_hval {
+    const char *v; /* decoded; may point into the line (not NUL-terminated) */
+    size_t n;
+    bool present;
+};
+
+/* Every pointer points into the line or into the arena it was read with. */
 struct cmp_rec {
+    const char *line; /* the whole record: examples parse it again */
+    size_t len;
     const char *id;
     size_t idlen;
     const char *method, *target;
     size_t mlen, tlen;
     int status;
-    const struct jv *req_headers, *resp_headers; /* HAR arrays, may be NULL */
-    const char *req_body, *body;
-    size_t req_body_len, body_len;
-    bool req_body_b64, body_b64, body_truncated;
-    const char *mime;
+    struct cmp_hval *hv; /* one per compared header (cmp_header_names), or NULL */
+    /* response.content.text as it is in the line, escapes and all */
+    const char *body_raw;
+    size_t body_raw_len;
+    bool body_esc;
+    const char *body; /* decoded by cmp_rec_body; NULL until then */
+    size_t body_len;
+    bool body_b64, body_truncated;
+    const char *mime; /* NULL when absent; not NUL-terminated */
+    size_t mime_len;
     double wait_ms;    /* < 0 when unknown */
     double lag_ms;     /* < 0 when absent */
-    const char *error; /* _error, or NULL */
+    const char *error; /* _error (raw), or NULL */
 };
 
-/* Parse a record line into r, with every node in a (reset by the caller).
- * CUT_EPARSE with a reason in err. */
-enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len, struct cmp_rec *r,
-                           char *err, size_t errlen);
+/* Read the fields of a record line into r, without building a tree: the
+ * values of compared headers hnames[0..nh) are collected, everything else
+ * is validated and skipped. Decoded strings go to a (reset by the caller).
+ * CUT_EPARSE, with a reason in err, for a line jv_parse would refuse or
+ * that lacks _id, method or target. */
+enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
+                           const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
+                           size_t errlen);
+/* Decode r's response body into a (once); r->body is then set. */
+enum cut_err cmp_rec_body(struct jarena *a, struct cmp_rec *r);
 
 /* ---- differences and noise (noise.c) ---- */
 
@@ -285,6 +307,12 @@ struct cmp {
     const struct cmp_rec *cur_b, *cur_c;
     struct buf kbuf, gpath; /* scratch of cmp_note */
     struct jarena *arena;   /* the pair's records and bodies live here */
+    /* compared headers (headers.c): names, and the normaliser of each */
+    const char **hnames;
+    uint8_t *hnorm;
+    size_t nhnames;
+    bool hready;
+    struct buf htmp[5]; /* scratch of cmp_headers */
 };
 
 enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o);
@@ -332,10 +360,13 @@ enum cut_err cmp_missing(struct cmp *c, struct jarena *a, const char *bl, size_t
 enum cut_err cmp_extra(struct cmp *c, struct jarena *a, const char *cl, size_t cn);
 /* Compare status, compared headers and bodies of b and cand, reporting
  * each difference through cmp_note (used for candidate and secondary). */
-enum cut_err cmp_records(struct cmp *c, const struct cmp_rec *b, const struct cmp_rec *cand);
+enum cut_err cmp_records(struct cmp *c, struct cmp_rec *b, struct cmp_rec *cand);
 
-/* headers.c: compare the compared headers of two responses. */
-enum cut_err cmp_headers(struct cmp *c, const struct jv *bh, const struct jv *ch);
+/* headers.c: the names of the compared response headers (the defaults,
+ * then each --header that is not one of them), built once from c->o. */
+enum cut_err cmp_header_names(struct cmp *c, const char *const **names, size_t *n);
+/* Compare the compared headers of two records read with those names. */
+enum cut_err cmp_headers(struct cmp *c, const struct cmp_rec *b, const struct cmp_rec *x);
 /* The media type of a Content-Type value, lowercased, into out. */
 enum cut_err cmp_media_type(const char *v, size_t n, struct buf *out);
 

@@ -33,6 +33,30 @@ static enum cut_err put_body(struct buf *out, const char *p, size_t n, size_t ca
     return buf_append(out, p, n);
 }
 
+/* The pieces of a record that only examples show, from a whole-tree parse
+ * of its line (examples are few; the hot path never builds a tree). */
+struct shown {
+    const struct jv *req_headers, *resp_headers;
+    const char *req_body;
+    size_t req_body_len;
+};
+
+static enum cut_err shown_of(struct jarena *a, const struct cmp_rec *r, struct shown *out)
+{
+    struct jv *root = jarena_alloc(a, sizeof *root);
+    memset(out, 0, sizeof *out);
+    out->req_body = "";
+    if (!root) return CUT_ENOMEM;
+    enum cut_err e = jv_parse(a, r->line, r->len, root, NULL);
+    if (e) return e;
+    const struct jv *rq = jv_get(root, "request"), *rs = jv_get(root, "response");
+    out->req_headers = jv_get(rq, "headers");
+    out->resp_headers = jv_get(rs, "headers");
+    const char *t = jv_str(jv_get(rq, "postData"), "text", &out->req_body_len);
+    if (t) out->req_body = t;
+    return CUT_OK;
+}
+
 static char *dupn(const char *p, size_t n)
 {
     return strndup(p ? p : "", p ? n : 0);
@@ -47,7 +71,14 @@ enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
         c->examples = v;
         c->capexamples = cap;
     }
-    const struct cmp_rec *b = c->cur_b, *x = c->cur_c;
+    struct cmp_rec b_body = *c->cur_b, x_body = *c->cur_c;
+    const struct cmp_rec *b = &b_body, *x = &x_body;
+    struct shown sb, sx;
+    enum cut_err e = cmp_rec_body(c->arena, &b_body);
+    if (!e) e = cmp_rec_body(c->arena, &x_body);
+    if (!e) e = shown_of(c->arena, b, &sb);
+    if (!e) e = shown_of(c->arena, x, &sx);
+    if (e) return e;
     struct cmp_example *ex = &c->examples[c->nexamples];
     memset(ex, 0, sizeof *ex);
     buf_init(&ex->req_headers, 0);
@@ -65,10 +96,10 @@ enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
     ex->b_status = b->status;
     ex->c_status = x->status;
     size_t cap = c->o->max_example_body;
-    enum cut_err e = put_headers(&ex->req_headers, b->req_headers);
-    if (!e) e = put_body(&ex->req_body, b->req_body, b->req_body_len, cap, &ex->req_body_capped);
-    if (!e) e = put_headers(&ex->b_headers, b->resp_headers);
-    if (!e) e = put_headers(&ex->c_headers, x->resp_headers);
+    e = put_headers(&ex->req_headers, sb.req_headers);
+    if (!e) e = put_body(&ex->req_body, sb.req_body, sb.req_body_len, cap, &ex->req_body_capped);
+    if (!e) e = put_headers(&ex->b_headers, sb.resp_headers);
+    if (!e) e = put_headers(&ex->c_headers, sx.resp_headers);
     if (!e) e = put_body(&ex->b_body, b->body, b->body_len, cap, &ex->b_capped);
     if (!e) e = put_body(&ex->c_body, x->body, x->body_len, cap, &ex->c_capped);
     *idx = (uint32_t)(c->nexamples - 1);

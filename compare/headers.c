@@ -4,6 +4,7 @@
  * and hop-by-hop headers (Date, Server, X-Request-Id, Content-Length,
  * Transfer-Encoding, Connection, Keep-Alive) are never in it. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,52 +71,62 @@ static const struct {
     {"Cache-Control", norm_directives},
 };
 
-/* Every value of header name in a HAR headers array, joined by ", ". */
-static bool header_value(const struct jv *h, const char *name, struct buf *out)
+enum cut_err cmp_header_names(struct cmp *c, const char *const **names, size_t *n)
 {
-    bool found = false;
-    for (uint32_t i = 0; h && h->type == JV_ARR && i < h->n; i++) {
-        const char *n = jv_str(&h->u.items[i], "name", NULL);
-        size_t vl = 0;
-        const char *v = jv_str(&h->u.items[i], "value", &vl);
-        if (!n || !v || strcasecmp(n, name) != 0) continue;
-        if (found) buf_append(out, ", ", 2);
-        buf_append(out, v, vl);
-        found = true;
+    if (!c->hready) {
+        size_t nd = sizeof defaults / sizeof *defaults, cap = nd + c->o->headers.n;
+        c->hnames = calloc(cap, sizeof *c->hnames);
+        c->hnorm = calloc(cap, sizeof *c->hnorm);
+        if (!c->hnames || !c->hnorm) return CUT_ENOMEM;
+        for (size_t i = 0; i < nd; i++) {
+            c->hnames[i] = defaults[i].name;
+            c->hnorm[i] = (uint8_t)i;
+        }
+        c->nhnames = nd;
+        for (size_t i = 0; i < c->o->headers.n; i++) {
+            bool dflt = false;
+            for (size_t k = 0; k < nd; k++)
+                dflt = dflt || strcasecmp(defaults[k].name, c->o->headers.v[i]) == 0;
+            if (dflt) continue;
+            c->hnames[c->nhnames] = c->o->headers.v[i];
+            c->hnorm[c->nhnames++] = (uint8_t)nd; /* exact */
+        }
+        c->hready = true;
     }
-    return found;
+    *names = c->hnames;
+    *n = c->nhnames;
+    return CUT_OK;
 }
 
-static enum cut_err one(struct cmp *c, const char *name, norm_fn norm, const struct jv *bh,
-                        const struct jv *ch, struct buf *tmp)
+/* One compared header, i in cmp_header_names' order. Equal bytes are equal
+ * after any normalisation, so only differing values are normalised. */
+static enum cut_err one(struct cmp *c, size_t i, const struct cmp_hval *hb,
+                        const struct cmp_hval *hc)
 {
-    struct buf *bv = &tmp[0], *cv = &tmp[1], *bn = &tmp[2], *cn = &tmp[3], *path = &tmp[4];
-    for (int i = 0; i < 5; i++) buf_reset(&tmp[i]);
-    bool hb = header_value(bh, name, bv), hc = header_value(ch, name, cv);
-    if (!hb && !hc) return CUT_OK;
-    enum cut_err e = buf_printf(path, "header:%s", name);
+    if (!hb->present && !hc->present) return CUT_OK;
+    struct buf *bn = &c->htmp[0], *cn = &c->htmp[1], *path = &c->htmp[2];
+    struct buf *bv = &c->htmp[3], *cv = &c->htmp[4];
+    if (hb->present && hc->present && hb->n == hc->n && memcmp(hb->v, hc->v, hb->n) == 0)
+        return CUT_OK;
+    for (int k = 0; k < 5; k++) buf_reset(&c->htmp[k]);
+    enum cut_err e = buf_printf(path, "header:%s", c->hnames[i]);
     if (e) return e;
-    if (!hc) return cmp_note(c, CMP_HEADER, JDIFF_MISSING, path->data, NULL, NULL);
-    if (!hb) return cmp_note(c, CMP_HEADER, JDIFF_EXTRA, path->data, NULL, NULL);
-    if ((e = norm(c, bv->data, bv->len, bn)) || (e = norm(c, cv->data, cv->len, cn))) return e;
+    if (!hc->present) return cmp_note(c, CMP_HEADER, JDIFF_MISSING, path->data, NULL, NULL);
+    if (!hb->present) return cmp_note(c, CMP_HEADER, JDIFF_EXTRA, path->data, NULL, NULL);
+    norm_fn norm =
+        c->hnorm[i] < sizeof defaults / sizeof *defaults ? defaults[c->hnorm[i]].norm : norm_exact;
+    if ((e = norm(c, hb->v, hb->n, bn)) || (e = norm(c, hc->v, hc->n, cn))) return e;
     if (bn->len == cn->len && memcmp(bn->data, cn->data, bn->len) == 0) return CUT_OK;
+    /* the values as NUL-terminated strings, as a JV_STR is */
+    if ((e = buf_set(bv, hb->v, hb->n)) || (e = buf_set(cv, hc->v, hc->n))) return e;
     struct jv a = {JV_STR, 0, (uint32_t)bv->len, {.s = bv->data}};
     struct jv b = {JV_STR, 0, (uint32_t)cv->len, {.s = cv->data}};
     return cmp_note(c, CMP_HEADER, JDIFF_VALUE, path->data, &a, &b);
 }
 
-enum cut_err cmp_headers(struct cmp *c, const struct jv *bh, const struct jv *ch)
+enum cut_err cmp_headers(struct cmp *c, const struct cmp_rec *b, const struct cmp_rec *x)
 {
-    struct buf tmp[5] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
     enum cut_err e = CUT_OK;
-    for (size_t i = 0; i < sizeof defaults / sizeof *defaults && !e; i++)
-        e = one(c, defaults[i].name, defaults[i].norm, bh, ch, tmp);
-    for (size_t i = 0; i < c->o->headers.n && !e; i++) {
-        bool dflt = false;
-        for (size_t k = 0; k < sizeof defaults / sizeof *defaults; k++)
-            dflt = dflt || strcasecmp(defaults[k].name, c->o->headers.v[i]) == 0;
-        if (!dflt) e = one(c, c->o->headers.v[i], norm_exact, bh, ch, tmp);
-    }
-    for (int i = 0; i < 5; i++) buf_free(&tmp[i]);
+    for (size_t i = 0; i < c->nhnames && !e; i++) e = one(c, i, &b->hv[i], &x->hv[i]);
     return e;
 }

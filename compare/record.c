@@ -1,11 +1,488 @@
-/* record.c: the few fields of an exchange record that compare needs, read
- * from one JSON line parsed into an arena (no jansson, no copies beyond the
- * arena): id, method, target, status, headers, bodies, timings, _error. */
+/* record.c: the few fields of an exchange record that compare needs, pulled
+ * out of one JSON line by a scanner that builds nothing: id, method, target,
+ * status, the compared response headers, the response body (kept raw, and
+ * decoded only when the raw bytes differ), timings.wait, _lag, _error.
+ * Everything it passes over is still checked as jv_parse checks it (RFC
+ * 8259 grammar, escapes, control characters, nesting depth), so a line is
+ * refused exactly when a whole-tree parse would refuse it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "compare.h"
 
+struct rscan {
+    const char *p, *end;
+    int depth;
+    struct jarena *a;
+    bool nomem;
+};
+
+/* A string value or key, raw (escapes not decoded). */
+struct rstr {
+    const char *p;
+    size_t n;
+    bool esc;
+};
+
+static void skip_ws(struct rscan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+        s->p++;
+}
+
+static bool at(struct rscan *s, char c)
+{
+    skip_ws(s);
+    return s->p < s->end && *s->p == c;
+}
+
+/* The string at s->p (on its opening quote). */
+static bool scan_str(struct rscan *s, struct rstr *out)
+{
+    const char *b = s->p + 1;
+    size_t n = jv_str_scan(b, (size_t)(s->end - b), &out->esc);
+    if (n == SIZE_MAX) return false;
+    out->p = b;
+    out->n = n;
+    s->p = b + n + 1;
+    return true;
+}
+
+/* The decoded bytes of r, NUL-terminated, in the arena (or r itself when
+ * it has no escape: the line is not NUL-terminated, so *len is the bound). */
+static const char *decode(struct rscan *s, const struct rstr *r, size_t *len)
+{
+    if (!r->esc) {
+        *len = r->n;
+        return r->p;
+    }
+    char *o = jarena_alloc(s->a, r->n + 1);
+    if (!o) {
+        s->nomem = true;
+        return NULL;
+    }
+    *len = jv_str_decode(r->p, r->n, o);
+    o[*len] = '\0';
+    return o;
+}
+
+/* A decoded copy that ends at its first NUL, for the fields the whole-tree
+ * reader handed on as C strings (url, encoding, mimeType, header names). */
+static const char *decode_cstr(struct rscan *s, const struct rstr *r, size_t *len)
+{
+    const char *d = decode(s, r, len);
+    if (d && r->esc) *len = strlen(d);
+    return d;
+}
+
+static bool skip_value(struct rscan *s);
+
+static bool skip_number(struct rscan *s)
+{
+    const char *p = s->p, *e = s->end;
+    if (p < e && *p == '-') p++;
+    if (p >= e || *p < '0' || *p > '9') return false;
+    if (*p == '0')
+        p++;
+    else
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || *p < '0' || *p > '9') return false;
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (p >= e || *p < '0' || *p > '9') return false;
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    s->p = p;
+    return true;
+}
+
+static bool literal(struct rscan *s, const char *w, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0) return false;
+    s->p += n;
+    return true;
+}
+
+/* After an item of a container: ',' (another follows) or the closer. */
+static int next_item(struct rscan *s, char close)
+{
+    skip_ws(s);
+    if (s->p >= s->end) return -1;
+    if (*s->p == ',') {
+        s->p++;
+        return 1;
+    }
+    if (*s->p == close) {
+        s->p++;
+        s->depth--;
+        return 0;
+    }
+    return -1;
+}
+
+/* Enter a container at s->p; false when nesting is too deep. */
+static bool enter(struct rscan *s)
+{
+    if (++s->depth > JDIFF_MAX_DEPTH) return false;
+    s->p++;
+    return true;
+}
+
+static bool skip_array(struct rscan *s)
+{
+    if (!enter(s)) return false;
+    if (at(s, ']')) {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        if (!skip_value(s)) return false;
+        int k = next_item(s, ']');
+        if (k <= 0) return k == 0;
+    }
+}
+
+typedef bool (*member_fn)(struct rscan *s, const struct rstr *key, void *ctx);
+
+/* Walk the object at s->p, handing each member to fn, which consumes its
+ * value (skip_value when it has no use for it). */
+static bool walk_object(struct rscan *s, member_fn fn, void *ctx)
+{
+    if (!enter(s)) return false;
+    if (at(s, '}')) {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        struct rstr key;
+        if (!at(s, '"') || !scan_str(s, &key) || !at(s, ':')) return false;
+        s->p++;
+        skip_ws(s);
+        if (!fn(s, &key, ctx)) return false;
+        int k = next_item(s, '}');
+        if (k <= 0) return k == 0;
+    }
+}
+
+static bool skip_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    (void)key;
+    (void)ctx;
+    return skip_value(s);
+}
+
+static bool skip_value(struct rscan *s)
+{
+    struct rstr str;
+    skip_ws(s);
+    if (s->p >= s->end) return false;
+    switch (*s->p) {
+    case '{':
+        return walk_object(s, skip_member, NULL);
+    case '[':
+        return skip_array(s);
+    case '"':
+        return scan_str(s, &str);
+    case 't':
+        return literal(s, "true", 4);
+    case 'f':
+        return literal(s, "false", 5);
+    case 'n':
+        return literal(s, "null", 4);
+    default:
+        return skip_number(s);
+    }
+}
+
+/* ---- the fields ---- */
+
+/* Which of a level's keys key is: its index in names, or -1. Keys with
+ * escapes are decoded first ("_\u0069d" is "_id" to a JSON reader). */
+static int key_index(struct rscan *s, const struct rstr *key, const char *const *names, int n)
+{
+    char tmp[64];
+    const char *k = key->p;
+    size_t kl = key->n;
+    if (key->esc) {
+        /* every name here is ASCII of at most 10 characters: 60 bytes as \u escapes */
+        if (kl > sizeof tmp) return -1;
+        kl = jv_str_decode(key->p, key->n, tmp);
+        k = tmp;
+    }
+    (void)s;
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == kl && memcmp(names[i], k, kl) == 0) return i;
+    return -1;
+}
+
+/* Member values the record reader keeps, by level; only the first of a
+ * duplicated key counts, as with jv_get. */
+struct rctx {
+    struct cmp_rec *r;
+    const char *const *hnames;
+    size_t nh;
+    unsigned seen; /* bit per field already met */
+    struct rstr url;
+    bool have_target, have_url;
+};
+
+static bool number_of(struct rscan *s, double *out)
+{
+    const char *b = s->p;
+    if (!skip_number(s)) return false;
+    size_t n = (size_t)(s->p - b);
+    char tmp[64];
+    char *t = tmp;
+    if (n >= sizeof tmp && !(t = jarena_alloc(s->a, n + 1))) {
+        s->nomem = true;
+        return false;
+    }
+    memcpy(t, b, n);
+    t[n] = '\0';
+    *out = strtod(t, NULL);
+    return true;
+}
+
+/* A number member: its value when it is a number; otherwise skipped. */
+static bool num_member(struct rscan *s, double *out)
+{
+    if (s->p < s->end && (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))) return number_of(s, out);
+    return skip_value(s);
+}
+
+/* A string member: *out set when it is a string; otherwise skipped. */
+static bool str_member(struct rscan *s, struct rstr *out, bool *is_str)
+{
+    *is_str = s->p < s->end && *s->p == '"';
+    return *is_str ? scan_str(s, out) : skip_value(s);
+}
+
+/* Whether this is the first member with field bit f (and mark it). */
+static bool first(struct rctx *x, unsigned f)
+{
+    bool was = x->seen & f;
+    x->seen |= f;
+    return !was;
+}
+
+enum {
+    F_ID = 1u << 0,
+    F_REQ = 1u << 1,
+    F_RESP = 1u << 2,
+    F_TIMINGS = 1u << 3,
+    F_LAG = 1u << 4,
+    F_ERROR = 1u << 5,
+    F_METHOD = 1u << 6,
+    F_TARGET = 1u << 7,
+    F_URL = 1u << 8,
+    F_STATUS = 1u << 9,
+    F_HEADERS = 1u << 10,
+    F_CONTENT = 1u << 11,
+    F_TEXT = 1u << 12,
+    F_ENC = 1u << 13,
+    F_TRUNC = 1u << 14,
+    F_MIME = 1u << 15,
+    F_WAIT = 1u << 16,
+};
+
+static bool timings_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"wait"};
+    struct rctx *x = ctx;
+    if (key_index(s, key, names, 1) == 0 && first(x, F_WAIT)) return num_member(s, &x->r->wait_ms);
+    return skip_value(s);
+}
+
+static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"text", "encoding", "_truncated", "mimeType"};
+    static const unsigned bits[] = {F_TEXT, F_ENC, F_TRUNC, F_MIME};
+    struct rctx *x = ctx;
+    struct cmp_rec *r = x->r;
+    int i = key_index(s, key, names, 4);
+    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    struct rstr v;
+    bool is_str;
+    size_t n;
+    const char *d;
+    switch (i) {
+    case 0:
+        if (!str_member(s, &v, &is_str)) return false;
+        if (is_str) {
+            r->body_raw = v.p;
+            r->body_raw_len = v.n;
+            r->body_esc = v.esc;
+        }
+        return true;
+    case 1:
+        if (!str_member(s, &v, &is_str)) return false;
+        if (is_str && (d = decode_cstr(s, &v, &n)) != NULL)
+            r->body_b64 = n == 6 && memcmp(d, "base64", 6) == 0;
+        return !s->nomem;
+    case 2:
+        if (s->p < s->end && *s->p == 't') return r->body_truncated = true, literal(s, "true", 4);
+        return skip_value(s);
+    default:
+        if (!str_member(s, &v, &is_str)) return false;
+        if (is_str) r->mime = decode_cstr(s, &v, &r->mime_len);
+        return !s->nomem;
+    }
+}
+
+/* The value of the compared header hi gets v appended (", " between the
+ * values of a repeated header, as the whole-tree reader joined them). */
+static bool header_add(struct rscan *s, struct cmp_hval *h, const struct rstr *v)
+{
+    size_t n;
+    const char *d = decode(s, v, &n);
+    if (!d) return false;
+    if (!h->present) {
+        h->present = true;
+        h->v = d;
+        h->n = n;
+        return true;
+    }
+    char *j = jarena_alloc(s->a, h->n + 2 + n + 1);
+    if (!j) return s->nomem = true, false;
+    memcpy(j, h->v, h->n);
+    memcpy(j + h->n, ", ", 2);
+    memcpy(j + h->n + 2, d, n);
+    j[h->n + 2 + n] = '\0';
+    h->v = j;
+    h->n += 2 + n;
+    return true;
+}
+
+struct hctx {
+    struct rstr name, value;
+    bool has_name, has_value, seen_name, seen_value;
+};
+
+static bool header_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"name", "value"};
+    struct hctx *h = ctx;
+    int i = key_index(s, key, names, 2);
+    bool *seen = i == 0 ? &h->seen_name : &h->seen_value;
+    if (i < 0 || *seen) return skip_value(s);
+    *seen = true;
+    return str_member(s, i == 0 ? &h->name : &h->value, i == 0 ? &h->has_name : &h->has_value);
+}
+
+/* One element of response.headers: when it names a compared header, its
+ * value is kept. */
+static bool header_item(struct rscan *s, struct rctx *x)
+{
+    if (!at(s, '{')) return skip_value(s);
+    struct hctx h;
+    memset(&h, 0, sizeof h);
+    if (!walk_object(s, header_member, &h)) return false;
+    if (!h.has_name || !h.has_value || !x->nh) return true;
+    size_t nl;
+    const char *name = decode_cstr(s, &h.name, &nl);
+    if (!name) return false;
+    for (size_t i = 0; i < x->nh; i++)
+        if (strlen(x->hnames[i]) == nl && strncasecmp(name, x->hnames[i], nl) == 0)
+            return header_add(s, &x->r->hv[i], &h.value);
+    return true;
+}
+
+static bool resp_headers(struct rscan *s, struct rctx *x)
+{
+    if (!at(s, '[')) return skip_value(s);
+    if (!enter(s)) return false;
+    if (at(s, ']')) {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        if (!header_item(s, x)) return false;
+        int k = next_item(s, ']');
+        if (k <= 0) return k == 0;
+    }
+}
+
+static bool response_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"status", "headers", "content"};
+    static const unsigned bits[] = {F_STATUS, F_HEADERS, F_CONTENT};
+    struct rctx *x = ctx;
+    int i = key_index(s, key, names, 3);
+    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    if (i == 0) {
+        double d = 0;
+        if (!num_member(s, &d)) return false;
+        /* as (int) of the double, defined for every value */
+        x->r->status = d >= -2147483648.0 && d < 2147483648.0 ? (int)d : INT32_MIN;
+        return true;
+    }
+    if (i == 1) return resp_headers(s, x);
+    return at(s, '{') ? walk_object(s, content_member, x) : skip_value(s);
+}
+
+static bool request_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"method", "_target", "url"};
+    static const unsigned bits[] = {F_METHOD, F_TARGET, F_URL};
+    struct rctx *x = ctx;
+    struct cmp_rec *r = x->r;
+    int i = key_index(s, key, names, 3);
+    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    struct rstr v;
+    bool is_str;
+    if (!str_member(s, &v, &is_str)) return false;
+    if (!is_str) return true;
+    if (i == 0) {
+        r->method = decode(s, &v, &r->mlen);
+    } else if (i == 1) {
+        r->target = decode(s, &v, &r->tlen);
+        x->have_target = true;
+    } else {
+        x->url = v;
+        x->have_url = true;
+    }
+    return !s->nomem;
+}
+
+static bool root_member(struct rscan *s, const struct rstr *key, void *ctx)
+{
+    static const char *const names[] = {"_id", "request", "response", "timings", "_lag", "_error"};
+    static const unsigned bits[] = {F_ID, F_REQ, F_RESP, F_TIMINGS, F_LAG, F_ERROR};
+    static const member_fn walkers[] = {NULL, request_member, response_member, timings_member};
+    struct rctx *x = ctx;
+    struct cmp_rec *r = x->r;
+    int i = key_index(s, key, names, 6);
+    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    struct rstr v;
+    bool is_str;
+    switch (i) {
+    case 0:
+        if (!str_member(s, &v, &is_str)) return false;
+        if (is_str) r->id = decode(s, &v, &r->idlen);
+        return !s->nomem;
+    case 4:
+        return num_member(s, &r->lag_ms);
+    case 5:
+        if (!str_member(s, &v, &is_str)) return false;
+        if (is_str) r->error = v.p;
+        return true;
+    default:
+        return at(s, '{') ? walk_object(s, walkers[i], x) : skip_value(s);
+    }
+}
+
+/* The path of an absolute URL (what the whole-tree reader took, as C
+ * strings, when a record has no _target). */
 static const char *target_of_url(const char *url, size_t *n)
 {
     const char *p = strstr(url, "://");
@@ -19,56 +496,73 @@ static const char *target_of_url(const char *url, size_t *n)
     return p;
 }
 
-static void read_body(const struct jv *content, const char *enc_key, const char **p, size_t *n,
-                      bool *b64, bool *trunc)
+static void rec_clear(struct cmp_rec *r)
 {
-    size_t len = 0;
-    const char *t = jv_str(content, "text", &len);
-    const char *enc = jv_str(content, enc_key, NULL);
-    *p = t ? t : "";
-    *n = t ? len : 0;
-    *b64 = enc && strcmp(enc, "base64") == 0;
-    const struct jv *tr = jv_get(content, "_truncated");
-    if (trunc) *trunc = tr && tr->type == JV_BOOL && tr->b;
+    memset(r, 0, sizeof *r);
+    r->body_raw = "";
+    r->wait_ms = -1;
+    r->lag_ms = -1;
 }
 
-enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len, struct cmp_rec *r,
-                           char *err, size_t errlen)
+enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
+                           const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
+                           size_t errlen)
 {
-    struct jv root;
-    size_t at = 0;
-    memset(r, 0, sizeof *r);
-    enum cut_err e = jv_parse(a, line, len, &root, &at);
-    if (e) {
-        if (e == CUT_EPARSE) snprintf(err, errlen, "invalid JSON at byte %zu", at + 1);
-        return e;
+    rec_clear(r);
+    r->line = line;
+    r->len = len;
+    struct rscan s = {line, line + len, 0, a, false};
+    struct rctx x;
+    memset(&x, 0, sizeof x);
+    x.r = r;
+    x.hnames = hnames;
+    x.nh = nh;
+    if (nh && !(r->hv = jarena_alloc(a, nh * sizeof *r->hv))) return CUT_ENOMEM;
+    if (nh) memset(r->hv, 0, nh * sizeof *r->hv);
+    bool obj = at(&s, '{');
+    bool ok = obj ? walk_object(&s, root_member, &x) : skip_value(&s);
+    skip_ws(&s);
+    if (s.nomem) return CUT_ENOMEM;
+    if (!ok || s.p != s.end) {
+        snprintf(err, errlen, "invalid JSON at byte %zu", (size_t)(s.p - line) + 1);
+        return CUT_EPARSE;
     }
-    if (root.type != JV_OBJ) {
+    if (!obj) {
         snprintf(err, errlen, "not a JSON object");
         return CUT_EPARSE;
     }
-    const struct jv *rq = jv_get(&root, "request"), *rs = jv_get(&root, "response");
-    r->id = jv_str(&root, "_id", &r->idlen);
-    r->method = jv_str(rq, "method", &r->mlen);
-    r->target = jv_str(rq, "_target", &r->tlen);
-    if (!r->target) {
-        const char *url = jv_str(rq, "url", NULL);
-        if (url) r->target = target_of_url(url, &r->tlen);
+    if (!x.have_target && x.have_url) {
+        size_t n;
+        const char *url = decode(&s, &x.url, &n);
+        if (!url) return CUT_ENOMEM;
+        if (!x.url.esc) { /* target_of_url wants a C string */
+            char *t = jarena_alloc(a, n + 1);
+            if (!t) return CUT_ENOMEM;
+            memcpy(t, url, n);
+            t[n] = '\0';
+            url = t;
+        }
+        r->target = target_of_url(url, &r->tlen);
     }
     if (!r->id || !r->method || !r->target) {
         snprintf(err, errlen, "entry lacks %s", !r->id ? "_id" : "request.method or request.url");
         return CUT_EPARSE;
     }
-    r->req_headers = jv_get(rq, "headers");
-    const struct jv *pd = jv_get(rq, "postData");
-    if (pd) read_body(pd, "_encoding", &r->req_body, &r->req_body_len, &r->req_body_b64, NULL);
-    r->status = (int)jv_num(rs, "status", 0);
-    r->resp_headers = jv_get(rs, "headers");
-    const struct jv *content = jv_get(rs, "content");
-    read_body(content, "encoding", &r->body, &r->body_len, &r->body_b64, &r->body_truncated);
-    r->mime = jv_str(content, "mimeType", NULL);
-    r->wait_ms = jv_num(jv_get(&root, "timings"), "wait", -1);
-    r->lag_ms = jv_num(&root, "_lag", -1);
-    r->error = jv_str(&root, "_error", NULL);
+    return CUT_OK;
+}
+
+enum cut_err cmp_rec_body(struct jarena *a, struct cmp_rec *r)
+{
+    if (r->body) return CUT_OK;
+    if (!r->body_esc) {
+        r->body = r->body_raw;
+        r->body_len = r->body_raw_len;
+        return CUT_OK;
+    }
+    char *o = jarena_alloc(a, r->body_raw_len + 1);
+    if (!o) return CUT_ENOMEM;
+    r->body_len = jv_str_decode(r->body_raw, r->body_raw_len, o);
+    o[r->body_len] = '\0';
+    r->body = o;
     return CUT_OK;
 }

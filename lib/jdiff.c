@@ -179,43 +179,117 @@ static int unescape(const char **pp, const char *end, char **oo)
     return 1;
 }
 
+/* ---- strings, scanned a word at a time ---- */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The high bit of each byte of w that is '"', '\\' or a control character.
+ * Exact for the lowest such byte; a borrow may also flag bytes above it,
+ * which is why only the lowest is ever used. */
+static uint64_t str_stops(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
+}
+
+static bool is_stop(unsigned char c)
+{
+    return c == '"' || c == '\\' || c < 0x20;
+}
+
+/* Index of the first stop byte of p[i..n), or n. */
+static size_t next_stop(const char *p, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t m = str_stops(w);
+        if (m) return i + ((size_t)__builtin_ctzll(m) >> 3);
+    }
+#endif
+    while (i < n && !is_stop((unsigned char)p[i])) i++;
+    return i;
+}
+
+/* Length of the escape at p[0] == '\\' (2 or 6), or 0 when it is invalid. */
+static size_t escape_len(const char *p, size_t avail)
+{
+    if (avail < 2) return 0;
+    switch (p[1]) {
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+        return 2;
+    case 'u':
+        if (avail < 6) return 0;
+        for (int i = 2; i < 6; i++)
+            if (hexval(p[i]) < 0) return 0;
+        return 6;
+    default:
+        return 0;
+    }
+}
+
+size_t jv_str_scan(const char *p, size_t n, bool *esc)
+{
+    size_t i = 0;
+    *esc = false;
+    for (;;) {
+        i = next_stop(p, i, n);
+        if (i >= n) return SIZE_MAX;
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"') return i;
+        if (c < 0x20) return SIZE_MAX;
+        size_t k = escape_len(p + i, n - i);
+        if (!k) return SIZE_MAX;
+        *esc = true;
+        i += k;
+    }
+}
+
+size_t jv_str_decode(const char *raw, size_t n, char *out)
+{
+    const char *p = raw, *end = raw + n;
+    char *o = out;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((bs ? bs : end) - p);
+        memcpy(o, p, run);
+        o += run;
+        p += run;
+        if (!bs) break;
+        p++;
+        if (!unescape(&p, end, &o)) break; /* jv_str_scan refused it already */
+    }
+    return (size_t)(o - out);
+}
+
 /* A string at ps->p (on the opening quote): unescaped copy into the arena. */
 static enum cut_err parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 {
-    const char *q = ps->p + 1;
-    int escaped = 0;
-    while (q < ps->end && *q != '"') {
-        if ((unsigned char)*q < 0x20) return CUT_EPARSE;
-        if (*q == '\\') {
-            escaped = 1;
-            q++;
-        }
-        q++;
-    }
-    if (q >= ps->end) return CUT_EPARSE;
-    size_t raw = (size_t)(q - ps->p - 1);
+    const char *s = ps->p + 1;
+    bool escaped;
+    size_t raw = jv_str_scan(s, (size_t)(ps->end - s), &escaped);
+    if (raw == SIZE_MAX) return CUT_EPARSE;
     if (raw > UINT32_MAX - 1) return CUT_ELIMIT;
     char *o = jarena_alloc(ps->a, raw + 1);
     if (!o) return CUT_ENOMEM;
-    const char *p = ps->p + 1;
-    char *w = o;
-    if (!escaped) {
-        memcpy(o, p, raw);
-        w = o + raw;
-    } else {
-        while (p < q) {
-            if (*p != '\\') {
-                *w++ = *p++;
-                continue;
-            }
-            p++;
-            if (!unescape(&p, q, &w)) return CUT_EPARSE;
-        }
-    }
-    *w = '\0';
+    size_t n = raw;
+    if (escaped)
+        n = jv_str_decode(s, raw, o);
+    else
+        memcpy(o, s, raw);
+    o[n] = '\0';
     *out = o;
-    *outlen = (uint32_t)(w - o);
-    ps->p = q + 1;
+    *outlen = (uint32_t)n;
+    ps->p = s + raw + 1;
     return CUT_OK;
 }
 

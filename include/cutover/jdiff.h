@@ -66,6 +66,17 @@ struct jmember {
  * CUT_ENOMEM / CUT_ELIMIT when the arena is exhausted. */
 enum cut_err jv_parse(struct jarena *a, const char *p, size_t n, struct jv *out, size_t *errpos);
 
+/* The raw body of a JSON string: p[0..n) starts just after its opening
+ * quote. Returns the offset of the closing quote, having checked every
+ * escape and refused control characters exactly as jv_parse does; SIZE_MAX
+ * when the string is malformed or unterminated. *esc tells whether it holds
+ * an escape. Scans a word at a time: this is the hot loop of compare. */
+size_t jv_str_scan(const char *p, size_t n, bool *esc);
+/* Decode a raw string body that jv_str_scan accepted into out, which has
+ * room for n bytes (decoding never lengthens). Returns the decoded length;
+ * out is not NUL-terminated. Can't fail. */
+size_t jv_str_decode(const char *raw, size_t n, char *out);
+
 /* Member key of object o, or NULL (first one when duplicated). */
 const struct jv *jv_get(const struct jv *o, const char *key);
 /* String value of member key of o, or NULL when absent or not a string. */

@@ -1,0 +1,133 @@
+/* test_engine.c: compare/engine.c on record pairs: bodies equal as written
+ * are settled without a parse, and that shortcut never hides a difference
+ * in the status or a compared header; bodies written differently but equal
+ * once decoded are equal; a base64 flag on one side is a difference. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../compare/compare.h"
+
+struct fix {
+    struct cmp_opts o;
+    struct cmp c;
+    struct jarena a;
+};
+
+static void setup(struct fix *f)
+{
+    cmp_opts_init(&f->o);
+    f->o.max_examples = 1;
+    assert_int_equal(cmp_init(&f->c, &f->o), CUT_OK);
+    jarena_init(&f->a, 0);
+}
+
+static void teardown(struct fix *f)
+{
+    jarena_release(&f->a);
+    cmp_release(&f->c);
+    cmp_opts_release(&f->o);
+}
+
+/* A record line: status, the Content-Type and Date headers, and the body
+ * as it is written inside the JSON string (escapes and all). */
+static void rec(struct buf *b, int status, const char *ctype, const char *date, const char *text,
+                const char *enc)
+{
+    buf_reset(b);
+    assert_int_equal(
+        buf_printf(b,
+                   "{\"_id\":\"id-1\",\"request\":{\"method\":\"GET\",\"_target\":\"/v1/m/1\"},"
+                   "\"response\":{\"status\":%d,\"headers\":[{\"name\":\"Content-Type\","
+                   "\"value\":\"%s\"},{\"name\":\"Date\",\"value\":\"%s\"}],\"content\":{"
+                   "\"mimeType\":\"application/json\",\"text\":\"%s\"%s}},"
+                   "\"timings\":{\"wait\":5}}",
+                   status, ctype, date, text, enc ? enc : ""),
+        CUT_OK);
+}
+
+/* Compare one pair; returns the number of keys noted, and the first one's
+ * where and path through the pointers. */
+static size_t pair(struct fix *f, const struct buf *b, const struct buf *x, int *where,
+                   const char **path)
+{
+    char err[128];
+    size_t before = f->c.nkeys;
+    assert_int_equal(
+        cmp_pair(&f->c, &f->a, b->data, b->len, x->data, x->len, NULL, 0, err, sizeof err), CUT_OK);
+    if (f->c.nkeys > before) {
+        *where = f->c.keys[before].where;
+        *path = f->c.keys[before].path;
+    }
+    return f->c.nkeys - before;
+}
+
+static const char body[] = "{\\\"id\\\":\\\"m1\\\",\\\"n\\\":[1,2]}";
+
+static void test_equal_raw_bodies_still_compare_status_and_headers(void **state)
+{
+    (void)state;
+    struct fix f;
+    struct buf b = BUF_INIT, x = BUF_INIT;
+    int where = -1;
+    const char *path = NULL;
+    setup(&f);
+    rec(&b, 200, "application/json", "Mon", body, NULL);
+    rec(&x, 200, "application/json; charset=utf-8", "Tue", body, NULL);
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 0); /* media type and Date: not differences */
+    rec(&x, 500, "application/json", "Mon", body, NULL);
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 1);
+    assert_int_equal(where, CMP_STATUS);
+    assert_string_equal(path, "status");
+    rec(&x, 200, "text/html", "Mon", body, NULL);
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 1);
+    assert_int_equal(where, CMP_HEADER);
+    assert_string_equal(path, "header:Content-Type");
+    /* one example per key, made from the records read raw */
+    assert_int_equal(f.c.nexamples, 2);
+    assert_int_equal(f.c.examples[0].c_status, 500);
+    assert_string_equal(f.c.examples[0].c_body.data, "{\"id\":\"m1\",\"n\":[1,2]}");
+    assert_non_null(strstr(f.c.examples[1].c_headers.data, "Content-Type: text/html\n"));
+    teardown(&f);
+    buf_free(&b);
+    buf_free(&x);
+}
+
+static void test_bodies_written_differently_but_equal_are_equal(void **state)
+{
+    (void)state;
+    struct fix f;
+    struct buf b = BUF_INIT, x = BUF_INIT;
+    int where = -1;
+    const char *path = NULL;
+    setup(&f);
+    rec(&b, 200, "application/json", "Mon", "{\\\"s\\\":\\\"\\u00e9/\\\"}", NULL);
+    rec(&x, 200, "application/json", "Mon", "{\\\"s\\\":\\\"\xc3\xa9\\/\\\"}", NULL);
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 0);
+    rec(&x, 200, "application/json", "Mon", "{\\\"s\\\":\\\"e/\\\"}", NULL);
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 1);
+    assert_int_equal(where, CMP_BODY);
+    assert_string_equal(path, "$.s");
+    /* the same text, base64 on one side only: not the same body */
+    rec(&b, 200, "application/json", "Mon", "AAAA", NULL);
+    rec(&x, 200, "application/json", "Mon", "AAAA", ",\"encoding\":\"base64\"");
+    assert_int_equal(pair(&f, &b, &x, &where, &path), 1);
+    assert_int_equal(where, CMP_BODY);
+    assert_string_equal(path, "$");
+    teardown(&f);
+    buf_free(&b);
+    buf_free(&x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_equal_raw_bodies_still_compare_status_and_headers),
+        cmocka_unit_test(test_bodies_written_differently_but_equal_are_equal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -3,6 +3,7 @@
 #include "cutover/jsonw.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,46 +42,91 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return need + 1;
 }
 
-static enum cut_err put_escape(struct buf *b, unsigned char c)
+/* Write the escape of c at o; returns its length (2 or 6). */
+static size_t put_escape(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    switch (c) {
-    case '"': return buf_append(b, "\\\"", 2);
-    case '\\': return buf_append(b, "\\\\", 2);
-    case '\n': return buf_append(b, "\\n", 2);
-    case '\r': return buf_append(b, "\\r", 2);
-    case '\t': return buf_append(b, "\\t", 2);
-    case '\b': return buf_append(b, "\\b", 2);
-    case '\f': return buf_append(b, "\\f", 2);
-    default: return buf_append(b, e, 6);
+    static const char shorts[] = "\"\"\\\\\nn\rr\tt\bb\ff";
+    for (const char *s = shorts; *s; s += 2) {
+        if ((unsigned char)s[0] == c) {
+            o[0] = '\\';
+            o[1] = s[1];
+            return 2;
+        }
     }
+    memcpy(o, "\\u00", 4);
+    o[4] = hex[c >> 4];
+    o[5] = hex[c & 15];
+    return 6;
 }
+
+/* Escaped length of p[0..n) (the quotes not counted). */
+static size_t escaped_len(const unsigned char *p, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t sl = esc_class[p[i]] == 2 ? utf8_seq(p + i, n - i) : 0;
+        if (sl) {
+            len += sl;
+            i += sl;
+            continue;
+        }
+        unsigned char c = p[i++];
+        bool shortesc = c == '"' || c == '\\' || (c && strchr("\n\r\t\b\f", c));
+        len += esc_class[c] == 0 ? 1 : shortesc ? 2 : 6;
+    }
+    return len;
+}
+
+/* Escape p[0..n) straight into o; returns the end. */
+static char *escape_into(char *o, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && esc_class[p[run]] == 0) run++;
+        memcpy(o, p + i, run - i);
+        o += run - i;
+        i = run;
+        if (i >= n) break;
+        if (esc_class[p[i]] == 2) {
+            size_t sl = utf8_seq(p + i, n - i);
+            if (sl) {
+                memcpy(o, p + i, sl);
+                o += sl;
+                i += sl;
+                continue;
+            }
+        }
+        o += put_escape(o, p[i]);
+        i++;
+    }
+    return o;
+}
+
+/* Strings go in chunks, each with room for its worst case (every byte a
+ * 6-byte \u00XX) made once, so runs and escapes are stored directly rather
+ * than by a buf_append each; a chunk bounds the over-allocation. A capped
+ * buffer near its cap gets the exact length instead. */
+#define JSONW_CHUNK 4096
 
 enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
 {
     const unsigned char *p = vp;
     enum cut_err e;
     if (!esc_ready) esc_init();
-    if ((e = buf_grow(b, n + 2))) return e;
-    b->data[b->len++] = '"';
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run < n && esc_class[p[run]] == 0) run++;
-        if (run > i && (e = buf_append(b, p + i, run - i))) return e;
-        i = run;
-        if (i >= n) break;
-        if (esc_class[p[i]] == 2) {
-            size_t sl = utf8_seq(p + i, n - i);
-            if (sl) {
-                if ((e = buf_append(b, p + i, sl))) return e;
-                i += sl;
-                continue;
-            }
-        }
-        if ((e = put_escape(b, p[i]))) return e;
-        i++;
+    if ((e = buf_putc(b, '"'))) return e;
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i < JSONW_CHUNK ? n - i : JSONW_CHUNK;
+        /* Never split a UTF-8 sequence: end the chunk before a lead byte. */
+        while (i + k < n && k > 1 && (p[i + k] & 0xC0) == 0x80) k--;
+        size_t need = k * 6;
+        if (b->max && b->len + need > b->max) need = escaped_len(p + i, k);
+        if ((e = buf_grow(b, need))) return e;
+        char *o = escape_into(b->data + b->len, p + i, k);
+        b->len = (size_t)(o - b->data);
+        b->data[b->len] = '\0';
+        i += k;
     }
     return buf_putc(b, '"');
 }

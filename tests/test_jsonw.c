@@ -89,12 +89,45 @@ static void test_integer_and_ms_edges(void **state)
     buf_free(&b);
 }
 
+/* A capped buffer gets the exact escaped length, not the worst case: a
+ * string whose escaped form just fits is written, one byte more is refused. */
+static void test_capped_buffer_takes_exact_length(void **state)
+{
+    (void)state;
+    static const char in[] = {'a', '\0', '"', '\n', (char)0xff, (char)0xc3, (char)0xa9, 'z'};
+    const char *want = "\"a\\u0000\\\"\\n\\u00ff\xc3\xa9z\"";
+    struct buf b;
+    buf_init(&b, strlen(want));
+    assert_int_equal(jsonw_str(&b, in, sizeof in), CUT_OK);
+    assert_string_equal(b.data, want);
+    buf_free(&b);
+    buf_init(&b, strlen(want) - 1);
+    assert_int_not_equal(jsonw_str(&b, in, sizeof in), CUT_OK);
+    buf_free(&b);
+}
+
+/* Longer than one chunk, with a multi-byte character across the boundary. */
+static void test_long_string_across_chunks(void **state)
+{
+    (void)state;
+    struct buf in = BUF_INIT, b = BUF_INIT;
+    for (int i = 0; i < 4095; i++) buf_putc(&in, 'x');
+    buf_append(&in, "\xe2\x82\xac\"", 4); /* the euro sign straddles byte 4096 */
+    assert_int_equal(jsonw_str(&b, in.data, in.len), CUT_OK);
+    assert_int_equal(b.len, 4095 + 3 + 2 + 2);
+    assert_memory_equal(b.data + 1 + 4095, "\xe2\x82\xac\\\"\"", 6);
+    buf_free(&in);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings_round_trip_through_a_json_parser),
         cmocka_unit_test(test_numbers_and_times),
         cmocka_unit_test(test_integer_and_ms_edges),
+        cmocka_unit_test(test_capped_buffer_takes_exact_length),
+        cmocka_unit_test(test_long_string_across_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,6 +268,17 @@ bool jscan_number(struct jscan *s, double *out)
     if (!e) return fail(s, "bad number");
     char tmp[64];
     size_t n = (size_t)(e - s->p);
+    /* Integers of up to 15 digits (sizes, statuses, ids) are exact in a
+     * double: no strtod, which costs more than the rest of the scan. */
+    const char *d = s->p + (*s->p == '-');
+    if ((size_t)(e - d) <= 15 && !memchr(d, '.', (size_t)(e - d)) &&
+        !memchr(d, 'e', (size_t)(e - d)) && !memchr(d, 'E', (size_t)(e - d))) {
+        int64_t v = 0;
+        for (; d < e; d++) v = v * 10 + (*d - '0');
+        *out = *s->p == '-' ? -(double)v : (double)v;
+        s->p = e;
+        return true;
+    }
     if (n < sizeof tmp) {
         memcpy(tmp, s->p, n);
         tmp[n] = '\0';

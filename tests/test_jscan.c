@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -122,12 +123,31 @@ static void test_deep_nesting_is_refused_not_a_crash(void **state)
     assert_non_null(s.err);
 }
 
+/* Integers take a path without strtod; every literal must still read as
+ * strtod reads it, 15 digits and beyond, fractions and exponents. */
+static void test_numbers_read_as_strtod_reads_them(void **state)
+{
+    (void)state;
+    static const char *const lits[] = {"0", "-0", "42", "-17", "123456789012345",
+                                       "-999999999999999", "1234567890123456789", "1.5",
+                                       "-2e3", "7E-2", "0.000001"};
+    for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
+        struct jscan s;
+        double v = -1;
+        jscan_init(&s, lits[i], strlen(lits[i]));
+        assert_true(jscan_number(&s, &v));
+        assert_true(jscan_done(&s));
+        assert_true(v == strtod(lits[i], NULL));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validity_agrees_with_jansson),
         cmocka_unit_test(test_strings_decode_like_jansson),
         cmocka_unit_test(test_members_and_numbers),
+        cmocka_unit_test(test_numbers_read_as_strtod_reads_them),
         cmocka_unit_test(test_deep_nesting_is_refused_not_a_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

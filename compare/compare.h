@@ -264,6 +264,8 @@ uint64_t cmp_hash(const void *p, size_t n);
  * The map keeps a copy of the key. */
 enum cut_err cmp_map_put(struct cmp_map *m, const void *key, size_t len, uint32_t newval,
                          uint32_t *out, bool *added);
+/* The slot of key, or NULL. */
+const struct cmp_map_slot *cmp_map_get(const struct cmp_map *m, const void *key, size_t len);
 void cmp_map_release(struct cmp_map *m);
 
 /* A distinct set of keys that exchanges had: counted once per pattern. */
@@ -312,7 +314,9 @@ struct cmp {
     uint8_t *hnorm;
     size_t nhnames;
     bool hready;
-    struct buf htmp[5]; /* scratch of cmp_headers */
+    struct buf htmp[5];        /* scratch of cmp_headers */
+    struct cmp_map rule_cache; /* noise.c: ignore-rule answers per concrete path */
+    struct buf dpath;          /* the body diff's path buffer */
 };
 
 enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o);

@@ -21,6 +21,7 @@ enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o)
     c->passed = true;
     buf_init(&c->kbuf, 0);
     buf_init(&c->gpath, 0);
+    buf_init(&c->dpath, 0);
     for (size_t i = 0; i < sizeof c->htmp / sizeof *c->htmp; i++) buf_init(&c->htmp[i], 0);
     time_t now = time(NULL);
     struct tm tm;
@@ -54,6 +55,8 @@ void cmp_release(struct cmp *c)
     cmp_map_release(&c->ep_index);
     cmp_map_release(&c->key_index);
     cmp_map_release(&c->sig_index);
+    cmp_map_release(&c->rule_cache);
+    buf_free(&c->dpath);
     free(c->cur);
     buf_free(&c->kbuf);
     buf_free(&c->gpath);
@@ -155,7 +158,7 @@ static enum cut_err body_diff(struct cmp *c, struct jarena *ar, struct cmp_rec *
     if (pb && px) {
         struct jdiff_opts o = {on_diff, on_unordered, c, MAX_BODY_DIFFS};
         size_t n = 0;
-        e = jdiff(&jb, &jx, &o, &n);
+        e = jdiff_reuse(&jb, &jx, &o, ar, &c->dpath, &n);
         if (!e && n >= MAX_BODY_DIFFS) c->diff_capped++;
         return e;
     }

@@ -60,6 +60,17 @@ enum cut_err cmp_map_put(struct cmp_map *m, const void *key, size_t len, uint32_
     return CUT_OK;
 }
 
+const struct cmp_map_slot *cmp_map_get(const struct cmp_map *m, const void *key, size_t len)
+{
+    if (!m->cap) return NULL;
+    uint64_t h = cmp_hash(key, len);
+    for (size_t j = h & (m->cap - 1); m->s[j].key; j = (j + 1) & (m->cap - 1)) {
+        const struct cmp_map_slot *s = &m->s[j];
+        if (s->h == h && s->len == len && memcmp(s->key, key, len) == 0) return s;
+    }
+    return NULL;
+}
+
 void cmp_map_release(struct cmp_map *m)
 {
     for (size_t i = 0; i < m->cap; i++) free(m->s[i].key);

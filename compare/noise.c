@@ -14,6 +14,7 @@
 
 #define SEEN_CAP ((size_t)1 << 16)
 #define MAX_EXAMPLE_PATHS 64
+#define RULE_CACHE 4096
 
 const char *cmp_where_name(int w)
 {
@@ -284,16 +285,43 @@ static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *co
     return CUT_OK;
 }
 
+/* Whether an ignore rule (global, or the endpoint's) covers a concrete
+ * path. Matching parses the path; the same few paths come back on every
+ * pair, so answers are remembered (up to RULE_CACHE paths). */
+static enum cut_err rule_hit(struct cmp *c, enum cmp_where where, const char *concrete, bool *hit)
+{
+    const struct cmp_endpoint *ep = &c->eps[c->cur_ep];
+    if (!c->o->ignore.n && !(ep->ov && ep->ov->ignore.n)) {
+        *hit = false;
+        return CUT_OK;
+    }
+    struct buf *kb = &c->kbuf;
+    buf_reset(kb);
+    enum cut_err e = buf_append(kb, &c->cur_ep, sizeof c->cur_ep);
+    if (!e) e = buf_putc(kb, (char)where);
+    if (!e) e = buf_puts(kb, concrete);
+    if (e) return e;
+    const struct cmp_map_slot *sl = cmp_map_get(&c->rule_cache, kb->data, kb->len);
+    if (sl) {
+        *hit = sl->val;
+        return CUT_OK;
+    }
+    *hit = cmp_rule_hit(&c->o->ignore, where, concrete) ||
+           (ep->ov && cmp_rule_hit(&ep->ov->ignore, where, concrete));
+    if (c->rule_cache.n >= RULE_CACHE) return CUT_OK;
+    uint32_t v;
+    return cmp_map_put(&c->rule_cache, kb->data, kb->len, *hit, &v, NULL);
+}
+
 enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
                       const char *concrete, const struct jv *a, const struct jv *b)
 {
-    const struct cmp_endpoint *ep = &c->eps[c->cur_ep];
-    bool rule = cmp_rule_hit(&c->o->ignore, where, concrete) ||
-                (ep->ov && cmp_rule_hit(&ep->ov->ignore, where, concrete));
+    bool rule;
+    enum cut_err e = rule_hit(c, where, concrete, &rule);
+    if (e) return e;
     if (rule && c->mode == 1) return CUT_OK;
     buf_reset(&c->gpath);
-    enum cut_err e =
-        where == CMP_BODY ? jpath_generalise(concrete, &c->gpath) : buf_puts(&c->gpath, concrete);
+    e = where == CMP_BODY ? jpath_generalise(concrete, &c->gpath) : buf_puts(&c->gpath, concrete);
     uint32_t ki;
     bool added, was;
     if (!e) e = key_get(c, c->cur_ep, where, kind, c->gpath.data, c->gpath.len, &ki, &added);

@@ -205,9 +205,20 @@ static bool skip_value(struct rscan *s)
 
 /* ---- the fields ---- */
 
+/* A key a level looks for, with its length. */
+struct rkey {
+    const char *s;
+    size_t n;
+};
+
+#define RKEY(lit)                                                                                  \
+    {                                                                                              \
+        lit, sizeof lit - 1                                                                        \
+    }
+
 /* Which of a level's keys key is: its index in names, or -1. Keys with
  * escapes are decoded first ("_\u0069d" is "_id" to a JSON reader). */
-static int key_index(struct rscan *s, const struct rstr *key, const char *const *names, int n)
+static int key_index(const struct rstr *key, const struct rkey *names, int n)
 {
     char tmp[64];
     const char *k = key->p;
@@ -218,9 +229,8 @@ static int key_index(struct rscan *s, const struct rstr *key, const char *const 
         kl = jv_str_decode(key->p, key->n, tmp);
         k = tmp;
     }
-    (void)s;
     for (int i = 0; i < n; i++)
-        if (strlen(names[i]) == kl && memcmp(names[i], k, kl) == 0) return i;
+        if (names[i].n == kl && memcmp(names[i].s, k, kl) == 0) return i;
     return -1;
 }
 
@@ -235,11 +245,39 @@ struct rctx {
     bool have_target, have_url;
 };
 
+/* Exact powers of ten a double holds. */
+static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A plain decimal (no exponent, at most 15 digits) as strtod would read it:
+ * digits and 10^k are exact in a double and one IEEE division rounds
+ * correctly, so the result is the same (Clinger's fast path). */
+static bool fast_decimal(const char *p, size_t n, double *out)
+{
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    bool neg = n && *p == '-';
+    for (size_t i = neg; i < n; i++) {
+        if (p[i] == '.') {
+            frac = 0;
+            continue;
+        }
+        if (p[i] < '0' || p[i] > '9' || ++digits > 15) return false;
+        m = m * 10 + (uint64_t)(p[i] - '0');
+        if (frac >= 0) frac++;
+    }
+    double v = frac > 0 ? (double)m / pow10[frac] : (double)m;
+    *out = neg ? -v : v;
+    return true;
+}
+
 static bool number_of(struct rscan *s, double *out)
 {
     const char *b = s->p;
     if (!skip_number(s)) return false;
     size_t n = (size_t)(s->p - b);
+    if (fast_decimal(b, n, out)) return true;
     char tmp[64];
     char *t = tmp;
     if (n >= sizeof tmp && !(t = jarena_alloc(s->a, n + 1))) {
@@ -296,19 +334,20 @@ enum {
 
 static bool timings_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"wait"};
+    static const struct rkey names[] = {RKEY("wait")};
     struct rctx *x = ctx;
-    if (key_index(s, key, names, 1) == 0 && first(x, F_WAIT)) return num_member(s, &x->r->wait_ms);
+    if (key_index(key, names, 1) == 0 && first(x, F_WAIT)) return num_member(s, &x->r->wait_ms);
     return skip_value(s);
 }
 
 static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"text", "encoding", "_truncated", "mimeType"};
+    static const struct rkey names[] = {RKEY("text"), RKEY("encoding"), RKEY("_truncated"),
+                                        RKEY("mimeType")};
     static const unsigned bits[] = {F_TEXT, F_ENC, F_TRUNC, F_MIME};
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
-    int i = key_index(s, key, names, 4);
+    int i = key_index(key, names, 4);
     if (i < 0 || !first(x, bits[i])) return skip_value(s);
     struct rstr v;
     bool is_str;
@@ -369,9 +408,9 @@ struct hctx {
 
 static bool header_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"name", "value"};
+    static const struct rkey names[] = {RKEY("name"), RKEY("value")};
     struct hctx *h = ctx;
-    int i = key_index(s, key, names, 2);
+    int i = key_index(key, names, 2);
     bool *seen = i == 0 ? &h->seen_name : &h->seen_value;
     if (i < 0 || *seen) return skip_value(s);
     *seen = true;
@@ -414,10 +453,10 @@ static bool resp_headers(struct rscan *s, struct rctx *x)
 
 static bool response_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"status", "headers", "content"};
+    static const struct rkey names[] = {RKEY("status"), RKEY("headers"), RKEY("content")};
     static const unsigned bits[] = {F_STATUS, F_HEADERS, F_CONTENT};
     struct rctx *x = ctx;
-    int i = key_index(s, key, names, 3);
+    int i = key_index(key, names, 3);
     if (i < 0 || !first(x, bits[i])) return skip_value(s);
     if (i == 0) {
         double d = 0;
@@ -432,11 +471,11 @@ static bool response_member(struct rscan *s, const struct rstr *key, void *ctx)
 
 static bool request_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"method", "_target", "url"};
+    static const struct rkey names[] = {RKEY("method"), RKEY("_target"), RKEY("url")};
     static const unsigned bits[] = {F_METHOD, F_TARGET, F_URL};
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
-    int i = key_index(s, key, names, 3);
+    int i = key_index(key, names, 3);
     if (i < 0 || !first(x, bits[i])) return skip_value(s);
     struct rstr v;
     bool is_str;
@@ -456,12 +495,13 @@ static bool request_member(struct rscan *s, const struct rstr *key, void *ctx)
 
 static bool root_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
-    static const char *const names[] = {"_id", "request", "response", "timings", "_lag", "_error"};
+    static const struct rkey names[] = {RKEY("_id"),     RKEY("request"), RKEY("response"),
+                                        RKEY("timings"), RKEY("_lag"),    RKEY("_error")};
     static const unsigned bits[] = {F_ID, F_REQ, F_RESP, F_TIMINGS, F_LAG, F_ERROR};
     static const member_fn walkers[] = {NULL, request_member, response_member, timings_member};
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
-    int i = key_index(s, key, names, 6);
+    int i = key_index(key, names, 6);
     if (i < 0 || !first(x, bits[i])) return skip_value(s);
     struct rstr v;
     bool is_str;

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cutover/jpath.h"
 
 /* ---- arena ---- */
@@ -150,16 +154,38 @@ static char *put_utf8(char *o, unsigned cp)
     return o;
 }
 
+/* The character a one-letter escape stands for, or -1. */
+static int simple_escape(char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return -1;
+    }
+}
+
 /* Decode one escape at p (just after the backslash) into o. */
 static int unescape(const char **pp, const char *end, char **oo)
 {
     const char *p = *pp;
     char *o = *oo;
-    static const char simple[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
     if (p >= end) return 0;
-    const char *s = strchr(simple, *p);
-    if (*p && s && (s - simple) % 2 == 0) {
-        *o++ = s[1];
+    int c = simple_escape(*p);
+    if (c >= 0) {
+        *o++ = (char)c;
         p++;
     } else if (*p == 'u') {
         unsigned cp, lo;
@@ -179,38 +205,77 @@ static int unescape(const char **pp, const char *end, char **oo)
     return 1;
 }
 
-/* ---- strings, scanned a word at a time ---- */
+/* ---- strings, scanned 16 bytes at a time ---- */
 
+/* A bit per byte of p[0..16) that may stop a string scan ('"', '\\', a
+ * control character). Every such byte has its bit; the portable version
+ * may also flag a byte just above one (a borrow), so callers check. */
+#if defined(__SSE2__)
+static uint32_t block_stops(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    __m128i c = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v); /* v <= 0x1f */
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+}
+
+static uint32_t block_backslashes(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+}
+#else
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* The high bit of each byte of w that is '"', '\\' or a control character.
- * Exact for the lowest such byte; a borrow may also flag bytes above it,
- * which is why only the lowest is ever used. */
-static uint64_t str_stops(uint64_t w)
+/* The high bits of a word's flagged bytes, as 8 bits in byte order. */
+static uint32_t gather(uint64_t m)
 {
-    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
-}
-
-static bool is_stop(unsigned char c)
-{
-    return c == '"' || c == '\\' || c < 0x20;
-}
-
-/* Index of the first stop byte of p[i..n), or n. */
-static size_t next_stop(const char *p, size_t i, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t m = str_stops(w);
-        if (m) return i + ((size_t)__builtin_ctzll(m) >> 3);
-    }
+    uint32_t out = 0;
+    for (int i = 0; i < 8; i++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        out |= (uint32_t)((m >> (63 - 8 * i)) & 1) << i;
+#else
+        out |= (uint32_t)((m >> (8 * i + 7)) & 1) << i;
 #endif
-    while (i < n && !is_stop((unsigned char)p[i])) i++;
-    return i;
+    }
+    return out;
+}
+
+static uint64_t word_stops(uint64_t w, bool all)
+{
+    uint64_t b = w ^ (ONES * '\\'), m = (b - ONES) & ~b;
+    if (all) {
+        uint64_t q = w ^ (ONES * '"');
+        m |= ((q - ONES) & ~q) | ((w - ONES * 0x20) & ~w);
+    }
+    return m & HIGHS;
+}
+
+static uint32_t block_mask(const char *p, bool all)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    uint64_t m0 = word_stops(w0, all), m1 = word_stops(w1, all);
+    return (m0 ? gather(m0) : 0) | (m1 ? gather(m1) << 8 : 0);
+}
+
+static uint32_t block_stops(const char *p)
+{
+    return block_mask(p, true);
+}
+
+static uint32_t block_backslashes(const char *p)
+{
+    return block_mask(p, false);
+}
+#endif
+
+static int ctz32(uint32_t m)
+{
+    return __builtin_ctz(m);
 }
 
 /* Length of the escape at p[0] == '\\' (2 or 6), or 0 when it is invalid. */
@@ -237,36 +302,86 @@ static size_t escape_len(const char *p, size_t avail)
     }
 }
 
+/* Handle the stop byte at p[i]: 0 at the closing quote, -1 for a byte
+ * that is refused, else the bytes to move on by (1 for a byte the portable
+ * mask flagged falsely, the escape's length for a valid escape). */
+static int stop_at(const char *p, size_t i, size_t n, bool *esc)
+{
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"') return 0;
+    if (c == '\\') {
+        size_t k = escape_len(p + i, n - i);
+        *esc = true;
+        return k ? (int)k : -1;
+    }
+    return c < 0x20 ? -1 : 1;
+}
+
 size_t jv_str_scan(const char *p, size_t n, bool *esc)
 {
     size_t i = 0;
     *esc = false;
-    for (;;) {
-        i = next_stop(p, i, n);
-        if (i >= n) return SIZE_MAX;
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"') return i;
-        if (c < 0x20) return SIZE_MAX;
-        size_t k = escape_len(p + i, n - i);
-        if (!k) return SIZE_MAX;
-        *esc = true;
-        i += k;
+    /* Whole blocks: walk the block's stop bits; an escape that ends inside
+     * the block clears the bits below its end, one that runs past it moves
+     * the block on. */
+    while (i + 16 <= n) {
+        uint32_t m = block_stops(p + i);
+        size_t next = i + 16;
+        while (m) {
+            size_t at = i + (size_t)ctz32(m);
+            int k = stop_at(p, at, n, esc);
+            if (k == 0) return at;
+            if (k < 0) return SIZE_MAX;
+            size_t after = at + (size_t)k;
+            if (after >= i + 16) {
+                next = after;
+                break;
+            }
+            m &= ~0u << (after - i);
+        }
+        i = next;
     }
+    while (i < n) {
+        unsigned char c = (unsigned char)p[i];
+        if (c != '"' && c != '\\' && c >= 0x20) {
+            i++;
+            continue;
+        }
+        int k = stop_at(p, i, n, esc);
+        if (k == 0) return i;
+        if (k < 0) return SIZE_MAX;
+        i += (size_t)k;
+    }
+    return SIZE_MAX;
+}
+
+/* The first backslash of p[i..n), or n. */
+static size_t next_backslash(const char *p, size_t i, size_t n)
+{
+    for (; i + 16 <= n; i += 16) {
+        uint32_t m = block_backslashes(p + i);
+        while (m) {
+            size_t at = i + (size_t)ctz32(m);
+            if (p[at] == '\\') return at;
+            m &= m - 1;
+        }
+    }
+    while (i < n && p[i] != '\\') i++;
+    return i;
 }
 
 size_t jv_str_decode(const char *raw, size_t n, char *out)
 {
-    const char *p = raw, *end = raw + n;
+    size_t i = 0;
     char *o = out;
-    while (p < end) {
-        const char *bs = memchr(p, '\\', (size_t)(end - p));
-        size_t run = (size_t)((bs ? bs : end) - p);
-        memcpy(o, p, run);
-        o += run;
-        p += run;
-        if (!bs) break;
-        p++;
-        if (!unescape(&p, end, &o)) break; /* jv_str_scan refused it already */
+    while (i < n) {
+        size_t bs = next_backslash(raw, i, n);
+        memcpy(o, raw + i, bs - i);
+        o += bs - i;
+        if (bs >= n) break;
+        const char *q = raw + bs + 1;
+        if (!unescape(&q, raw + n, &o)) break; /* jv_str_scan refused it already */
+        i = (size_t)(q - raw);
     }
     return (size_t)(o - out);
 }
@@ -689,8 +804,8 @@ const char *jdiff_kind_name(enum jdiff_kind k)
 
 struct dstate {
     const struct jdiff_opts *o;
-    struct buf path;
-    struct jarena scratch;
+    struct buf *path;
+    struct jarena *scratch;
     size_t count;
 };
 
@@ -701,7 +816,7 @@ static enum cut_err emit(struct dstate *d, enum jdiff_kind k, const struct jv *a
 {
     if (d->o->max_diffs && d->count >= d->o->max_diffs) return STOP;
     d->count++;
-    return d->o->on_diff ? d->o->on_diff(d->o->ctx, k, d->path.data, d->path.len, a, b) : CUT_OK;
+    return d->o->on_diff ? d->o->on_diff(d->o->ctx, k, d->path->data, d->path->len, a, b) : CUT_OK;
 }
 
 static enum cut_err diff_value(struct dstate *d, const struct jv *a, const struct jv *b);
@@ -709,20 +824,20 @@ static enum cut_err diff_value(struct dstate *d, const struct jv *a, const struc
 static enum cut_err at_key(struct dstate *d, const struct jmember *m, enum jdiff_kind k,
                            const struct jv *a, const struct jv *b)
 {
-    size_t mark = d->path.len;
-    enum cut_err e = jpath_append_key(&d->path, m->key, m->keylen);
+    size_t mark = d->path->len;
+    enum cut_err e = jpath_append_key(d->path, m->key, m->keylen);
     if (!e) e = a && b ? diff_value(d, a, b) : emit(d, k, a, b);
-    buf_truncate(&d->path, mark);
+    buf_truncate(d->path, mark);
     return e;
 }
 
 static enum cut_err at_index(struct dstate *d, size_t i, enum jdiff_kind k, const struct jv *a,
                              const struct jv *b)
 {
-    size_t mark = d->path.len;
-    enum cut_err e = jpath_append_index(&d->path, i);
+    size_t mark = d->path->len;
+    enum cut_err e = jpath_append_index(d->path, i);
     if (!e) e = a && b ? diff_value(d, a, b) : emit(d, k, a, b);
-    buf_truncate(&d->path, mark);
+    buf_truncate(d->path, mark);
     return e;
 }
 
@@ -763,7 +878,7 @@ static int hidx_cmp(const void *pa, const void *pb)
 
 static struct hidx *hashes_of(struct dstate *d, const struct jv *arr)
 {
-    struct hidx *v = jarena_alloc(&d->scratch, (arr->n + 1) * sizeof *v);
+    struct hidx *v = jarena_alloc(d->scratch, (arr->n + 1) * sizeof *v);
     if (!v) return NULL;
     for (uint32_t i = 0; i < arr->n; i++) {
         v[i].h = jv_hash(&arr->u.items[i]);
@@ -829,11 +944,17 @@ static enum cut_err diff_unordered(struct dstate *d, const struct jv *a, const s
 
 static enum cut_err diff_array(struct dstate *d, const struct jv *a, const struct jv *b)
 {
-    if (d->o->unordered && d->o->unordered(d->o->ctx, d->path.data)) return diff_unordered(d, a, b);
+    if (d->o->unordered && d->o->unordered(d->o->ctx, d->path->data))
+        return diff_unordered(d, a, b);
     uint32_t i = 0, n = a->n < b->n ? a->n : b->n;
     while (i < n && jv_equal(&a->u.items[i], &b->u.items[i])) i++;
     if (i == n && a->n == b->n) return CUT_OK;
-    if (a->n == b->n) {
+    /* The same multiset with an equal prefix: a[i] must be further on in b.
+     * Cheap to refute, and it usually is: then no hashing and sorting. */
+    bool perm = false;
+    for (uint32_t j = i + 1; a->n == b->n && j < b->n && !perm; j++)
+        perm = jv_equal(&a->u.items[i], &b->u.items[j]);
+    if (perm) {
         struct hidx *ha = hashes_of(d, a), *hb = hashes_of(d, b);
         if (!ha || !hb) return CUT_ENOMEM;
         if (match_multiset(a, ha, b, hb) == a->n) return emit(d, JDIFF_ORDER, a, b);
@@ -859,19 +980,27 @@ static enum cut_err diff_value(struct dstate *d, const struct jv *a, const struc
     }
 }
 
-enum cut_err jdiff(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
-                   size_t *ndiffs)
+enum cut_err jdiff_reuse(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
+                         struct jarena *scratch, struct buf *path, size_t *ndiffs)
 {
-    struct dstate d;
-    d.o = o;
-    d.count = 0;
-    buf_init(&d.path, 0);
-    jarena_init(&d.scratch, 0);
-    enum cut_err e = buf_putc(&d.path, '$');
+    struct dstate d = {o, path, scratch, 0};
+    buf_reset(path);
+    enum cut_err e = buf_putc(path, '$');
     if (!e) e = diff_value(&d, a, b);
     if (e == STOP) e = CUT_OK;
     if (ndiffs) *ndiffs = d.count;
-    buf_free(&d.path);
-    jarena_release(&d.scratch);
+    return e;
+}
+
+enum cut_err jdiff(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
+                   size_t *ndiffs)
+{
+    struct buf path;
+    struct jarena scratch;
+    buf_init(&path, 0);
+    jarena_init(&scratch, 0);
+    enum cut_err e = jdiff_reuse(a, b, o, &scratch, &path, ndiffs);
+    buf_free(&path);
+    jarena_release(&scratch);
     return e;
 }

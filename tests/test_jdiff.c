@@ -155,6 +155,21 @@ static void test_reordered_array_is_one_order_difference(void **state)
     assert_string_equal(diff_of(a, b, "$..items"), "");
 }
 
+/* The permutation check starts from the first element that differs; a
+ * match further on must not be taken for a permutation, and duplicates
+ * must still make one. */
+static void test_order_needs_a_true_permutation(void **state)
+{
+    (void)state;
+    assert_string_equal(diff_of("[1,1,2]", "[1,2,1]", NULL), "order $");
+    assert_string_equal(diff_of("[1,2,3]", "[1,3,4]", NULL), "value $[1]; value $[2]");
+    assert_string_equal(diff_of("[1,2,2]", "[1,1,2]", NULL), "value $[1]");
+    assert_string_equal(diff_of("[{\"a\":[1]},{\"a\":[2]}]", "[{\"a\":[2]},{\"a\":[1]}]", NULL),
+                        "order $");
+    assert_string_equal(diff_of("[{\"a\":[1]},{\"a\":[2]}]", "[{\"a\":[3]},{\"a\":[1]}]", NULL),
+                        "value $[0].a[0]; value $[1].a[0]");
+}
+
 static void test_unordered_array_pairs_what_differs(void **state)
 {
     (void)state;
@@ -244,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_nested_arrays_and_missing_extra),
         cmocka_unit_test(test_type_changes),
         cmocka_unit_test(test_reordered_array_is_one_order_difference),
+        cmocka_unit_test(test_order_needs_a_true_permutation),
         cmocka_unit_test(test_unordered_array_pairs_what_differs),
         cmocka_unit_test(test_parser_rejects_malformed_and_deep_input),
         cmocka_unit_test(test_hash_is_consistent_with_equality),

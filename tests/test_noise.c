@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../compare/compare.h"
@@ -95,6 +96,42 @@ static void test_rule_ignores_and_counts(void **state)
     assert_int_equal(key(&f, "$.status")->decision, CMP_DIFF);
     assert_int_equal(f.c.eps[f.ep].matched, 10);
     assert_int_equal(f.c.eps[f.ep].mismatched, 1);
+    teardown_fix(&f);
+}
+
+/* Rule answers are remembered per concrete path, but per endpoint too: an
+ * endpoint's own ignore rule must not leak to another endpoint. */
+static void test_endpoint_rules_stay_with_their_endpoint(void **state)
+{
+    (void)state;
+    struct fix f;
+    char err[128];
+    uint32_t other;
+    cmp_opts_init(&f.o);
+    f.o.max_examples = 0;
+    f.o.ov = calloc(1, sizeof *f.o.ov);
+    assert_non_null(f.o.ov);
+    f.o.nov = 1;
+    f.o.ov[0].endpoint = strdup("GET /x");
+    cmp_thresholds_unset(&f.o.ov[0].th);
+    assert_int_equal(cmp_rules_add(&f.o.ov[0].ignore, "$.t", err, sizeof err), CUT_OK);
+    cmp_init(&f.c, &f.o);
+    assert_int_equal(cmp_endpoint_get(&f.c, "GET /x", 6, &f.ep), CUT_OK);
+    assert_int_equal(cmp_endpoint_get(&f.c, "GET /y", 6, &other), CUT_OK);
+    for (int i = 0; i < 3; i++) {
+        pair(&f, "$.t", "a", "b");
+        uint32_t x = f.ep;
+        f.ep = other;
+        pair(&f, "$.t", "a", "b");
+        f.ep = x;
+    }
+    assert_int_equal(cmp_noise_decide(&f.c), CUT_OK);
+    for (size_t i = 0; i < f.c.nkeys; i++)
+        assert_int_equal(f.c.keys[i].decision,
+                         f.c.keys[i].endpoint == f.ep ? CMP_NOISE_RULE : CMP_DIFF);
+    assert_int_equal(f.c.nkeys, 2);
+    assert_int_equal(f.c.eps[other].mismatched, 3);
+    assert_int_equal(f.c.eps[f.ep].matched, 3);
     teardown_fix(&f);
 }
 
@@ -252,6 +289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_ignores_and_counts),
+        cmocka_unit_test(test_endpoint_rules_stay_with_their_endpoint),
         cmocka_unit_test(test_secondary_keeps_regressions_over_noise),
         cmocka_unit_test(test_secondary_margins),
         cmocka_unit_test(test_unique_ids_and_timestamps_are_noise),

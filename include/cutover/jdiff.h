@@ -124,5 +124,10 @@ struct jdiff_opts {
  * *ndiffs (when non-NULL) gets the number of differences found. */
 enum cut_err jdiff(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
                    size_t *ndiffs);
+/* jdiff for a caller that diffs many documents: scratch memory comes from
+ * the caller's arena (which the caller resets) and the path is built in
+ * the caller's buffer, instead of both being allocated per call. */
+enum cut_err jdiff_reuse(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
+                         struct jarena *scratch, struct buf *path, size_t *ndiffs);
 
 #endif

@@ -235,14 +235,14 @@ static int64_t parse_time(const char *s)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    int ms = 0;
+    int64_t frac_us = 0;
     char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
     if (!end) return 0;
     if (*end == '.') {
         int digits = 0;
         for (end++; *end >= '0' && *end <= '9'; end++, digits++)
-            if (digits < 3) ms = ms * 10 + (*end - '0');
-        while (digits > 0 && digits < 3) ms *= 10, digits++;
+            if (digits < 6) frac_us = frac_us * 10 + (*end - '0');
+        while (digits > 0 && digits < 6) frac_us *= 10, digits++;
     }
     int64_t t = (int64_t)timegm(&tm);
     if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
@@ -250,7 +250,7 @@ static int64_t parse_time(const char *s)
             ((end[1] - '0') * 10 + (end[2] - '0')) * 60 + (end[4] - '0') * 10 + (end[5] - '0');
         t -= (*end == '+' ? 1 : -1) * (int64_t)off * 60;
     }
-    return t * 1000000 + ms * 1000;
+    return t * 1000000 + frac_us;
 }
 
 /* ---- fast parser ----
@@ -262,6 +262,7 @@ static int64_t parse_time(const char *s)
 struct scan_ctx {
     struct jscan s;
     struct buf tmp;
+    unsigned skip;   /* HAR_SKIP_* parts walked over, not stored */
     const char *why; /* what failed when the JSON itself was fine */
 };
 
@@ -389,50 +390,72 @@ struct field {
     enum field_kind kind;
     size_t off;
     const struct field *sub; /* F_OBJ: the members of the nested object */
+    unsigned skip_flag;      /* HAR_SKIP_* that leaves this member unread */
 };
 
 #define REQ(m) (offsetof(struct exchange, req) + offsetof(struct http_request, m))
 #define RESP(m) (offsetof(struct exchange, resp) + offsetof(struct http_response, m))
 #define X(m) offsetof(struct exchange, m)
 
+#define FIELD(k, kind, off)                                                                        \
+    {                                                                                              \
+        k, kind, off, NULL, 0                                                                      \
+    }
+#define NESTED(k, sub, skip_flag)                                                                  \
+    {                                                                                              \
+        k, F_OBJ, 0, sub, skip_flag                                                                \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, F_STR, 0, NULL, 0                                                                    \
+    }
+
+/* clang-format off */
 static const struct field request_fields[] = {
-    {"method", F_STR, REQ(method), NULL},
-    {"url", F_STR, REQ(url), NULL},
-    {"_target", F_STR, REQ(target), NULL},
-    {"httpVersion", F_STR, REQ(version), NULL},
-    {"headers", F_HEADERS, REQ(headers), NULL},
-    {"headersSize", F_I64, REQ(headers_size), NULL},
-    {"bodySize", F_I64, REQ(body_size), NULL},
-    {"postData", F_POSTDATA, 0, NULL},
-    {NULL, F_STR, 0, NULL},
+    FIELD("method", F_STR, REQ(method)),
+    FIELD("url", F_STR, REQ(url)),
+    FIELD("_target", F_STR, REQ(target)),
+    FIELD("httpVersion", F_STR, REQ(version)),
+    FIELD("headers", F_HEADERS, REQ(headers)),
+    FIELD("headersSize", F_I64, REQ(headers_size)),
+    FIELD("bodySize", F_I64, REQ(body_size)),
+    FIELD("postData", F_POSTDATA, 0),
+    END,
 };
 
 static const struct field response_fields[] = {
-    {"status", F_STATUS, RESP(status), NULL},
-    {"statusText", F_STR, RESP(reason), NULL},
-    {"httpVersion", F_STR, RESP(version), NULL},
-    {"headers", F_HEADERS, RESP(headers), NULL},
-    {"headersSize", F_I64, RESP(headers_size), NULL},
-    {"bodySize", F_I64, RESP(body_size), NULL},
-    {"content", F_CONTENT, 0, NULL},
-    {NULL, F_STR, 0, NULL},
+    FIELD("status", F_STATUS, RESP(status)),
+    FIELD("statusText", F_STR, RESP(reason)),
+    FIELD("httpVersion", F_STR, RESP(version)),
+    FIELD("headers", F_HEADERS, RESP(headers)),
+    FIELD("headersSize", F_I64, RESP(headers_size)),
+    FIELD("bodySize", F_I64, RESP(body_size)),
+    FIELD("content", F_CONTENT, 0),
+    END,
 };
 
 static const struct field timing_fields[] = {
-    {"send", F_NUM, X(send_ms), NULL},
-    {"wait", F_NUM, X(wait_ms), NULL},
-    {"receive", F_NUM, X(receive_ms), NULL},
-    {NULL, F_STR, 0, NULL},
+    FIELD("send", F_NUM, X(send_ms)),
+    FIELD("wait", F_NUM, X(wait_ms)),
+    FIELD("receive", F_NUM, X(receive_ms)),
+    END,
 };
 
 static const struct field entry_fields[] = {
-    {"_id", F_STR, X(id), NULL},           {"startedDateTime", F_TIME, X(started_us), NULL},
-    {"request", F_OBJ, 0, request_fields}, {"response", F_OBJ, 0, response_fields},
-    {"timings", F_OBJ, 0, timing_fields},  {"_client", F_STR, X(client), NULL},
-    {"_server", F_STR, X(server), NULL},   {"_error", F_STR, X(error), NULL},
-    {"_flow", F_I64, X(flow), NULL},       {"_seq", F_I64, X(seq), NULL},
-    {"_lag", F_NUM, X(lag_ms), NULL},      {NULL, F_STR, 0, NULL},
+    FIELD("_id", F_STR, X(id)),
+    FIELD("startedDateTime", F_TIME, X(started_us)),
+    NESTED("request", request_fields, 0),
+    NESTED("response", response_fields, HAR_SKIP_RESPONSE),
+    NESTED("timings", timing_fields, 0),
+    FIELD("_client", F_STR, X(client)),
+    FIELD("_server", F_STR, X(server)),
+    FIELD("_error", F_STR, X(error)),
+    FIELD("_flow", F_I64, X(flow)),
+    FIELD("_seq", F_I64, X(seq)),
+    FIELD("_lag", F_NUM, X(lag_ms)),
+    END,
 };
+/* clang-format on */
 
 static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct field *fields);
 
@@ -504,7 +527,7 @@ static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct fie
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
         const struct field *f = fields;
         while (f->key && !jscan_key_is(k, kl, esc, f->key)) f++;
-        ok = f->key ? scan_field(c, x, f) : jscan_skip(&c->s);
+        ok = f->key && !(f->skip_flag & c->skip) ? scan_field(c, x, f) : jscan_skip(&c->s);
     }
     return ok && !c->s.err;
 }
@@ -523,8 +546,15 @@ static const char *entry_complete(struct exchange *x)
 
 enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *err, size_t errlen)
 {
+    return har_parse_entry_parts(p, n, x, 0, err, errlen);
+}
+
+enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, unsigned skip,
+                                   char *err, size_t errlen)
+{
     struct scan_ctx c;
     c.why = NULL;
+    c.skip = skip;
     jscan_init(&c.s, p, n);
     buf_init(&c.tmp, 0);
     exchange_release(x);
@@ -559,6 +589,7 @@ struct har_reader {
     int eof;
     int oversize;         /* skipping the rest of an over-long line */
     bool doc;             /* the input is a HAR document, loaded whole in in */
+    unsigned skip;        /* HAR_SKIP_* for every entry read */
     struct jscan entries; /* positioned inside its log.entries array */
     char err[512];
 };
@@ -739,7 +770,8 @@ static enum cut_err doc_next(struct har_reader *r, struct exchange *x)
     if (!jscan_skip(s)) return doc_next(r, x);
     r->line++;
     char why[256];
-    enum cut_err e = har_parse_entry(start, (size_t)(s->p - start), x, why, sizeof why);
+    enum cut_err e =
+        har_parse_entry_parts(start, (size_t)(s->p - start), x, r->skip, why, sizeof why);
     if (e == CUT_EPARSE)
         snprintf(r->err, sizeof r->err, "%s: entry %zu: %s", r->path, r->line, why);
     if (!e && !x->id) {
@@ -777,7 +809,7 @@ enum cut_err har_reader_next(struct har_reader *r, struct exchange *x)
         return doc_next(r, x);
     }
     char why[256];
-    e = har_parse_entry(line, len, x, why, sizeof why);
+    e = har_parse_entry_parts(line, len, x, r->skip, why, sizeof why);
     if (e == CUT_EPARSE) snprintf(r->err, sizeof r->err, "%s:%zu: %s", r->path, r->line, why);
     if (!e && !x->id) {
         snprintf(r->err, sizeof r->err, "%s:%zu: entry has no _id", r->path, r->line);
@@ -797,6 +829,11 @@ enum cut_err har_reader_next_line(struct har_reader *r, const char **line, size_
 const char *har_reader_error(const struct har_reader *r)
 {
     return r->err;
+}
+
+void har_reader_skip(struct har_reader *r, unsigned skip)
+{
+    r->skip = skip;
 }
 
 size_t har_reader_line(const struct har_reader *r)

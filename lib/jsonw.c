@@ -27,10 +27,14 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     unsigned char c = p[0];
     size_t need;
     unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) need = 1, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) need = 2, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) need = 3, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, cp = c & 0x07;
+    else
+        return 0;
     if (n - 1 < need) return 0;
     for (size_t k = 1; k <= need; k++) {
         if ((p[k] & 0xC0) != 0x80) return 0;
@@ -203,13 +207,16 @@ enum cut_err jsonw_double(struct buf *b, double v)
 
 enum cut_err jsonw_time(struct buf *b, int64_t us)
 {
+    /* Microseconds: packet timestamps have them, and replay's pacing of
+     * requests less than a millisecond apart needs them. ISO 8601 allows
+     * any number of fraction digits. */
+    if (us < 0) us = 0;
     time_t s = (time_t)(us / 1000000);
-    int ms = (int)((us % 1000000) / 1000);
-    if (us < 0) s = 0, ms = 0;
+    int frac = (int)(us % 1000000);
     struct tm tm;
     gmtime_r(&s, &tm);
-    char tmp[40];
-    int n = snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    char tmp[48];
+    int n = snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
     return buf_append(b, tmp, (size_t)n);
 }

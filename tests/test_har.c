@@ -16,7 +16,7 @@ static void fill_exchange(struct exchange *x)
 {
     exchange_init(x);
     x->id = strdup("run1-7-2");
-    x->started_us = 1700000000123000LL;
+    x->started_us = 1700000000123456LL;
     x->send_ms = 0.5;
     x->wait_ms = 12.25;
     x->receive_ms = 1;
@@ -57,7 +57,7 @@ static void test_written_entry_is_valid_har(void **state)
     assert_non_null(o);
     json_t *rq = json_object_get(o, "request");
     assert_string_equal(json_string_value(json_object_get(o, "startedDateTime")),
-                        "2023-11-14T22:13:20.123Z");
+                        "2023-11-14T22:13:20.123456Z");
     assert_true(json_real_value(json_object_get(o, "time")) > 13.74);
     assert_int_equal(json_array_size(json_object_get(rq, "headers")), 3);
     json_t *qs = json_object_get(rq, "queryString");
@@ -279,6 +279,33 @@ static void test_bad_entries_say_why(void **state)
     }
 }
 
+static void test_skipping_the_response_keeps_the_request(void **state)
+{
+    (void)state;
+    struct exchange x, y;
+    fill_exchange(&x);
+    exchange_init(&y);
+    struct buf b = BUF_INIT;
+    har_write_entry(&b, &x);
+    char err[128];
+    assert_int_equal(har_parse_entry_parts(b.data, b.len, &y, HAR_SKIP_RESPONSE, err, sizeof err),
+                     CUT_OK);
+    assert_string_equal(y.req.target, x.req.target);
+    assert_int_equal(y.req.body.len, x.req.body.len);
+    assert_int_equal(y.resp.status, 0);
+    assert_int_equal(y.resp.headers.n, 0);
+    assert_int_equal(y.resp.body.len, 0);
+    assert_true(y.wait_ms > 12.24 && y.wait_ms < 12.26);
+    /* A skipped part must still be well-formed. */
+    const char *bad = "{\"request\":{\"method\":\"GET\",\"url\":\"/\"},\"response\":{\"status\":}}";
+    assert_int_equal(
+        har_parse_entry_parts(bad, strlen(bad), &y, HAR_SKIP_RESPONSE, err, sizeof err),
+        CUT_EPARSE);
+    buf_free(&b);
+    exchange_release(&x);
+    exchange_release(&y);
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -298,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_complete_last_line_without_newline_is_kept),
         cmocka_unit_test(test_one_line_document_with_a_bad_entry),
         cmocka_unit_test(test_bad_entries_say_why),
+        cmocka_unit_test(test_skipping_the_response_keeps_the_request),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

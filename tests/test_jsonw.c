@@ -56,7 +56,7 @@ static void test_numbers_and_times(void **state)
     jsonw_double(&b, 0.1);
     buf_putc(&b, ' ');
     jsonw_time(&b, 0);
-    assert_string_equal(b.data, "12.25 3 0 -42 0.1 \"1970-01-01T00:00:00.000Z\"");
+    assert_string_equal(b.data, "12.25 3 0 -42 0.1 \"1970-01-01T00:00:00.000000Z\"");
     buf_free(&b);
 }
 

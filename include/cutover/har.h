@@ -27,6 +27,15 @@ enum cut_err har_write_doc_close(struct buf *out);
  * contents replaced). On CUT_EPARSE a reason goes to err. */
 enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *err, size_t errlen);
 
+/* Parts of an entry a reader may walk over without storing them: replay
+ * sends requests and never reads the recorded response. Skipped parts are
+ * still checked to be well-formed JSON. */
+#define HAR_SKIP_RESPONSE 1u
+
+/* har_parse_entry, leaving the parts in skip (HAR_SKIP_*) unread. */
+enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, unsigned skip,
+                                   char *err, size_t errlen);
+
 struct har_reader;
 
 /* Open path ("-" for stdin) for reading; max_line 0 means the default.
@@ -42,6 +51,8 @@ enum cut_err har_reader_next(struct har_reader *r, struct exchange *x);
  * file. Not available for HAR documents (CUT_EUNSUPP). */
 enum cut_err har_reader_next_line(struct har_reader *r, const char **line, size_t *len,
                                   long long *offset);
+/* Leave the parts in skip (HAR_SKIP_*) of every entry unread. Can't fail. */
+void har_reader_skip(struct har_reader *r, unsigned skip);
 /* "FILE:LINE: reason" for the last error; "" when none. */
 const char *har_reader_error(const struct har_reader *r);
 /* Line number of the last record returned (1-based). */

@@ -23,7 +23,7 @@ enum cut_err jsonw_u64(struct buf *b, uint64_t v);
 enum cut_err jsonw_ms(struct buf *b, double v);
 /* A double, shortest form that round-trips ("%.17g" trimmed). */
 enum cut_err jsonw_double(struct buf *b, double v);
-/* An ISO-8601 UTC timestamp with milliseconds from epoch microseconds. */
+/* An ISO-8601 UTC timestamp with microseconds from epoch microseconds. */
 enum cut_err jsonw_time(struct buf *b, int64_t epoch_us);
 
 #endif

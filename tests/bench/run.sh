@@ -159,7 +159,7 @@ machine_info() {
     note version.nginx "$(nginx -v 2>&1 | sed 's/.*nginx\///')"
     note version.wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
     note version.tcpdump "$(tcpdump --version 2>&1 | awk 'NR == 1 { print $3 }')"
-    note version.tshark "$(tshark -v 2>/dev/null | awk 'NR == 1 { print $NF }' | tr -d '().')"
+    note version.tshark "$(tshark -v 2>/dev/null | awk 'NR == 1 { print $NF }' | sed 's/[().]*$//')"
     note version.node "$(node --version 2>/dev/null)"
     note config.runs "$runs"
 }

@@ -275,6 +275,65 @@ struct cmp_sig {
     uint64_t count;
 };
 
+/* ---- one record or pair, compared in two halves ---- */
+
+struct cmp;
+
+/* A difference found while comparing a pair, kept to be counted later in
+ * the pair's order (the values and path live in the item's arena). */
+struct cmp_event {
+    uint8_t where, kind;
+    const char *path;
+    const struct jv *a, *b;
+};
+
+enum { CMP_ITEM_PAIR, CMP_ITEM_MISSING, CMP_ITEM_EXTRA };
+
+/* The work on one pair (or one-sided record) that needs nothing but the
+ * options: reading the records and diffing them. cmp_item_apply then
+ * counts it into struct cmp. Everything points into the lines or the
+ * arena the item was worked in. */
+struct cmp_item {
+    uint8_t what;
+    const char *bl, *cl, *sl; /* sl NULL without a secondary record */
+    size_t bn, cn, sn;
+    enum cut_err err; /* of the work: CUT_EPARSE for a bad record */
+    struct cmp_rec b, x, s;
+    const char *ep; /* endpoint name */
+    size_t eplen;
+    bool errored;  /* the candidate has no response: not compared */
+    bool with_sec; /* baseline/secondary events follow nev0 */
+    uint32_t capped;
+    struct cmp_event *ev;
+    size_t nev, nev0, capev;
+};
+
+/* The first half, safe on any thread with its own w (cmp_worker_init).
+ * Its result is in it (it->err); the return is a fault (out of memory). */
+enum cut_err cmp_item_work(struct cmp *w, struct jarena *a, struct cmp_item *it);
+/* The second half, in the items' order: endpoints, counts, differences,
+ * examples, latency. a is the arena it was worked in. Returns it->err. */
+enum cut_err cmp_item_apply(struct cmp *c, struct jarena *a, struct cmp_item *it);
+/* A struct cmp for cmp_item_work on another thread: it shares c's options
+ * and compared-header names (c must have them: cmp_header_names). */
+enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c);
+
+/* workers.c: cmp_item_work on a pool of threads, cmp_item_apply in the
+ * order items were added, on the caller's thread. Lines are copied. */
+struct cmp_pool;
+/* Called (on the caller's thread) for each item whose record could not be
+ * read, in order, after it was counted in c->bad_lines. */
+typedef void (*cmp_pool_bad_fn)(void *ctx, int what);
+/* threads 0: everything on the caller's thread. */
+enum cut_err cmp_pool_new(struct cmp_pool **p, struct cmp *c, int threads, cmp_pool_bad_fn on_bad,
+                          void *ctx);
+/* Add an item (CMP_ITEM_*); returns a fault met on the way, if any. */
+enum cut_err cmp_pool_add(struct cmp_pool *p, int what, const char *bl, size_t bn, const char *cl,
+                          size_t cn, const char *sl, size_t sn);
+/* Apply everything still pending. */
+enum cut_err cmp_pool_drain(struct cmp_pool *p);
+void cmp_pool_free(struct cmp_pool *p);
+
 /* ---- the whole comparison ---- */
 
 struct cmp {
@@ -314,9 +373,11 @@ struct cmp {
     uint8_t *hnorm;
     size_t nhnames;
     bool hready;
-    struct buf htmp[5];        /* scratch of cmp_headers */
-    struct cmp_map rule_cache; /* noise.c: ignore-rule answers per concrete path */
-    struct buf dpath;          /* the body diff's path buffer */
+    struct buf htmp[5];                /* scratch of cmp_headers */
+    struct cmp_map rule_cache;         /* noise.c: ignore-rule answers per concrete path */
+    struct cmp_item *rec;              /* cmp_note records here instead (work half) */
+    const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
+    struct buf dpath;                  /* the body diff's path buffer */
 };
 
 enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o);
@@ -345,6 +406,8 @@ struct join_stats {
     bool streamed_baseline; /* the baseline was streamed, the candidate indexed */
 };
 
+/* Count a bad record in st, with a warning for the first few. */
+void join_warn_bad(struct join_stats *st, const char *what);
 /* Join baseline and candidate (and secondary, may be NULL) by _id in
  * bounded memory: one side is streamed, the other indexed by offset (a
  * pipe is first spooled to an unlinked temporary file); HAR documents are

@@ -90,14 +90,6 @@ enum cut_err cmp_endpoint_get(struct cmp *c, const char *name, size_t n, uint32_
     return CUT_OK;
 }
 
-static enum cut_err endpoint_of(struct cmp *c, const struct cmp_rec *r, uint32_t *ep)
-{
-    buf_reset(&c->kbuf);
-    enum cut_err e =
-        endpoint_name(&c->o->templates, r->method, r->mlen, r->target, r->tlen, &c->kbuf);
-    return e ? e : cmp_endpoint_get(c, c->kbuf.data, c->kbuf.len, ep);
-}
-
 /* ---- bodies ---- */
 
 static enum cut_err on_diff(void *ctx, enum jdiff_kind kind, const char *path, size_t pathlen,
@@ -110,7 +102,7 @@ static enum cut_err on_diff(void *ctx, enum jdiff_kind kind, const char *path, s
 static bool on_unordered(void *ctx, const char *path)
 {
     struct cmp *c = ctx;
-    const struct cmp_override *ov = c->eps[c->cur_ep].ov;
+    const struct cmp_override *ov = c->cur_ov;
     for (size_t i = 0; i < c->o->unordered.n; i++)
         if (c->o->unordered.v[i].path && jpath_match(c->o->unordered.v[i].path, path)) return true;
     for (size_t i = 0; ov && i < ov->unordered.n; i++)
@@ -159,7 +151,12 @@ static enum cut_err body_diff(struct cmp *c, struct jarena *ar, struct cmp_rec *
         struct jdiff_opts o = {on_diff, on_unordered, c, MAX_BODY_DIFFS};
         size_t n = 0;
         e = jdiff_reuse(&jb, &jx, &o, ar, &c->dpath, &n);
-        if (!e && n >= MAX_BODY_DIFFS) c->diff_capped++;
+        if (!e && n >= MAX_BODY_DIFFS) {
+            if (c->rec)
+                c->rec->capped++;
+            else
+                c->diff_capped++;
+        }
         return e;
     }
     if (pb != px) return cmp_note(c, CMP_BODY, JDIFF_TYPE, "$", pb ? &jb : NULL, px ? &jx : NULL);
@@ -182,62 +179,133 @@ enum cut_err cmp_records(struct cmp *c, struct cmp_rec *b, struct cmp_rec *x)
     return e;
 }
 
-enum cut_err cmp_pair(struct cmp *c, struct jarena *a, const char *bl, size_t bn, const char *cl,
-                      size_t cn, const char *sl, size_t sn, char *err, size_t errlen)
+enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c)
 {
-    struct cmp_rec b, x, s;
-    const char *const *hn;
-    size_t nh;
-    jarena_reset(a);
-    c->arena = a;
-    enum cut_err e = cmp_header_names(c, &hn, &nh);
+    memset(w, 0, sizeof *w);
+    w->o = c->o;
+    w->hnames = c->hnames;
+    w->hnorm = c->hnorm;
+    w->nhnames = c->nhnames;
+    w->hready = c->hready;
+    buf_init(&w->kbuf, 0);
+    buf_init(&w->dpath, 0);
+    for (size_t i = 0; i < sizeof w->htmp / sizeof *w->htmp; i++) buf_init(&w->htmp[i], 0);
+    return c->hready ? CUT_OK : CUT_EINVAL;
+}
+
+/* The endpoint name of r into the arena, and its override (the last one
+ * named so, as cmp_endpoint_get picks it). */
+static enum cut_err item_endpoint(struct cmp *w, struct jarena *a, struct cmp_item *it,
+                                  const struct cmp_rec *r)
+{
+    buf_reset(&w->kbuf);
+    enum cut_err e =
+        endpoint_name(&w->o->templates, r->method, r->mlen, r->target, r->tlen, &w->kbuf);
     if (e) return e;
-    e = cmp_rec_parse(a, bl, bn, hn, nh, &b, err, errlen);
-    if (!e) e = cmp_rec_parse(a, cl, cn, hn, nh, &x, err, errlen);
-    if (!e && sl) e = cmp_rec_parse(a, sl, sn, hn, nh, &s, err, errlen);
-    if (e) {
-        c->bad_lines++;
-        return e;
+    char *name = jarena_alloc(a, w->kbuf.len + 1);
+    if (!name) return CUT_ENOMEM;
+    memcpy(name, w->kbuf.data, w->kbuf.len + 1);
+    it->ep = name;
+    it->eplen = w->kbuf.len;
+    w->cur_ov = NULL;
+    for (size_t i = 0; i < w->o->nov; i++)
+        if (strlen(w->o->ov[i].endpoint) == it->eplen &&
+            memcmp(w->o->ov[i].endpoint, name, it->eplen) == 0)
+            w->cur_ov = &w->o->ov[i];
+    return CUT_OK;
+}
+
+static enum cut_err pair_work(struct cmp *w, struct jarena *a, struct cmp_item *it)
+{
+    char err[256];
+    const char *const *hn = (const char *const *)w->hnames;
+    size_t nh = w->nhnames;
+    it->err = cmp_rec_parse(a, it->bl, it->bn, hn, nh, &it->b, err, sizeof err);
+    if (!it->err) it->err = cmp_rec_parse(a, it->cl, it->cn, hn, nh, &it->x, err, sizeof err);
+    if (!it->err && it->sl)
+        it->err = cmp_rec_parse(a, it->sl, it->sn, hn, nh, &it->s, err, sizeof err);
+    if (it->err) return it->err == CUT_EPARSE ? CUT_OK : it->err;
+    enum cut_err e = item_endpoint(w, a, it, &it->b);
+    if (e) return e;
+    if (it->x.error || it->x.status == 0) {
+        it->errored = true;
+        return CUT_OK;
     }
+    w->rec = it;
+    w->arena = a;
+    e = cmp_records(w, &it->b, &it->x);
+    it->nev0 = it->nev;
+    it->with_sec = it->sl && !it->s.error && it->s.status != 0;
+    if (!e && it->with_sec) e = cmp_records(w, &it->b, &it->s);
+    w->rec = NULL;
+    return e;
+}
+
+enum cut_err cmp_item_work(struct cmp *w, struct jarena *a, struct cmp_item *it)
+{
+    it->err = CUT_OK;
+    it->errored = it->with_sec = false;
+    it->capped = 0;
+    it->ev = NULL;
+    it->nev = it->nev0 = it->capev = 0;
+    if (it->what == CMP_ITEM_PAIR) return pair_work(w, a, it);
+    char err[256];
+    it->err = cmp_rec_parse(a, it->bl, it->bn, NULL, 0, &it->b, err, sizeof err);
+    if (it->err) return it->err == CUT_EPARSE ? CUT_OK : it->err;
+    return item_endpoint(w, a, it, &it->b);
+}
+
+static enum cut_err replay(struct cmp *c, const struct cmp_item *it, size_t from, size_t to)
+{
+    enum cut_err e = CUT_OK;
+    for (size_t i = from; i < to && !e; i++) {
+        const struct cmp_event *ev = &it->ev[i];
+        e = cmp_note(c, ev->where, ev->kind, ev->path, ev->a, ev->b);
+    }
+    return e;
+}
+
+static enum cut_err pair_apply(struct cmp *c, struct jarena *a, struct cmp_item *it)
+{
     uint32_t ep;
-    if ((e = endpoint_of(c, &b, &ep))) return e;
+    enum cut_err e = cmp_endpoint_get(c, it->ep, it->eplen, &ep);
+    if (e) return e;
     struct cmp_endpoint *p = &c->eps[ep];
     p->exchanges++;
-    if (x.error || x.status == 0) {
+    if (it->errored) {
         p->errors++;
         return CUT_OK;
     }
     p->compared++;
-    c->cur_b = &b;
-    c->cur_c = &x;
+    c->cur_b = &it->b;
+    c->cur_c = &it->x;
+    c->arena = a;
+    c->diff_capped += it->capped;
     cmp_pair_begin(c, ep, 0);
-    e = cmp_records(c, &b, &x);
+    e = replay(c, it, 0, it->nev0);
     if (!e) e = cmp_pair_end(c);
-    if (!e && sl && !s.error && s.status != 0) {
+    if (!e && it->with_sec) {
         cmp_pair_begin(c, ep, 1);
-        e = cmp_records(c, &b, &s);
+        e = replay(c, it, it->nev0, it->nev);
     }
     c->cur_b = c->cur_c = NULL;
     if (e) return e;
-    double ref = sl ? (s.error ? -1 : s.wait_ms) : b.wait_ms;
-    if (c->o->secondary && !sl) ref = -1; /* never mix environments */
-    return cmp_latency_add(&c->eps[ep].lat, ref, x.wait_ms, x.lag_ms);
+    double ref = it->sl ? (it->s.error ? -1 : it->s.wait_ms) : it->b.wait_ms;
+    if (c->o->secondary && !it->sl) ref = -1; /* never mix environments */
+    return cmp_latency_add(&c->eps[ep].lat, ref, it->x.wait_ms, it->x.lag_ms);
 }
 
-static enum cut_err one_sided(struct cmp *c, struct jarena *a, const char *l, size_t n,
-                              bool missing)
+enum cut_err cmp_item_apply(struct cmp *c, struct jarena *a, struct cmp_item *it)
 {
-    struct cmp_rec r;
-    char err[256];
-    jarena_reset(a);
-    enum cut_err e = cmp_rec_parse(a, l, n, NULL, 0, &r, err, sizeof err);
-    uint32_t ep;
-    if (!e) e = endpoint_of(c, &r, &ep);
-    if (e) {
-        if (e == CUT_EPARSE) c->bad_lines++;
-        return e;
+    if (it->err) {
+        if (it->err == CUT_EPARSE) c->bad_lines++;
+        return it->err;
     }
-    if (missing) {
+    if (it->what == CMP_ITEM_PAIR) return pair_apply(c, a, it);
+    uint32_t ep;
+    enum cut_err e = cmp_endpoint_get(c, it->ep, it->eplen, &ep);
+    if (e) return e;
+    if (it->what == CMP_ITEM_MISSING) {
         c->eps[ep].exchanges++;
         c->eps[ep].missing++;
     } else {
@@ -246,14 +314,37 @@ static enum cut_err one_sided(struct cmp *c, struct jarena *a, const char *l, si
     return CUT_OK;
 }
 
+/* Both halves at once, on the caller's thread. */
+static enum cut_err run_item(struct cmp *c, struct jarena *a, struct cmp_item *it)
+{
+    const char *const *hn;
+    size_t nh;
+    jarena_reset(a);
+    enum cut_err e = cmp_header_names(c, &hn, &nh);
+    if (!e) e = cmp_item_work(c, a, it);
+    return e ? e : cmp_item_apply(c, a, it);
+}
+
+enum cut_err cmp_pair(struct cmp *c, struct jarena *a, const char *bl, size_t bn, const char *cl,
+                      size_t cn, const char *sl, size_t sn, char *err, size_t errlen)
+{
+    struct cmp_item it = {
+        .what = CMP_ITEM_PAIR, .bl = bl, .bn = bn, .cl = cl, .cn = cn, .sl = sl, .sn = sn};
+    enum cut_err e = run_item(c, a, &it);
+    if (e == CUT_EPARSE) snprintf(err, errlen, "a record of the pair could not be read");
+    return e;
+}
+
 enum cut_err cmp_missing(struct cmp *c, struct jarena *a, const char *bl, size_t bn)
 {
-    return one_sided(c, a, bl, bn, true);
+    struct cmp_item it = {.what = CMP_ITEM_MISSING, .bl = bl, .bn = bn};
+    return run_item(c, a, &it);
 }
 
 enum cut_err cmp_extra(struct cmp *c, struct jarena *a, const char *cl, size_t cn)
 {
-    return one_sided(c, a, cl, cn, false);
+    struct cmp_item it = {.what = CMP_ITEM_EXTRA, .bl = cl, .bn = cn};
+    return run_item(c, a, &it);
 }
 
 enum cut_err cmp_finish(struct cmp *c)

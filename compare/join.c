@@ -383,9 +383,14 @@ static enum cut_err index_take(struct index *ix, const char *id, size_t idlen, b
     return CUT_OK;
 }
 
-static void warn_bad(struct join_stats *st, const char *what)
+void join_warn_bad(struct join_stats *st, const char *what)
 {
     if (st->bad_lines++ < MAX_WARN) log_warn("%s", what);
+}
+
+static void warn_bad(struct join_stats *st, const char *what)
+{
+    join_warn_bad(st, what);
 }
 
 /* Read a whole source into an index, spooling it when it can't be read

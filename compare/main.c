@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "cutover/log.h"
@@ -224,26 +225,56 @@ static void apply_cli(struct cmp_opts *o, const struct cli *cl)
 struct run {
     struct cmp *c;
     struct jarena arena;
+    struct cmp_pool *pool;
+    struct join_stats *st;
 };
 
 static enum cut_err on_pair(void *ctx, const char *bl, size_t bn, const char *cl, size_t cn,
                             const char *sl, size_t sn)
 {
     struct run *r = ctx;
-    char err[256];
-    return cmp_pair(r->c, &r->arena, bl, bn, cl, cn, sl, sn, err, sizeof err);
+    return cmp_pool_add(r->pool, CMP_ITEM_PAIR, bl, bn, cl, cn, sl, sn);
 }
 
 static enum cut_err on_missing(void *ctx, const char *l, size_t n)
 {
     struct run *r = ctx;
-    return cmp_missing(r->c, &r->arena, l, n);
+    return cmp_pool_add(r->pool, CMP_ITEM_MISSING, l, n, NULL, 0, NULL, 0);
 }
 
 static enum cut_err on_extra(void *ctx, const char *l, size_t n)
 {
     struct run *r = ctx;
-    return cmp_extra(r->c, &r->arena, l, n);
+    return cmp_pool_add(r->pool, CMP_ITEM_EXTRA, l, n, NULL, 0, NULL, 0);
+}
+
+/* An item the pool could not read: warned about and counted as the join
+ * does for a callback's CUT_EPARSE. */
+static void on_bad(void *ctx, int what)
+{
+    struct run *r = ctx;
+    char why[600];
+    if (what == CMP_ITEM_PAIR) {
+        join_warn_bad(r->st, "a record pair could not be read; skipped");
+        return;
+    }
+    snprintf(why, sizeof why, "%s: bad record skipped",
+             what == CMP_ITEM_MISSING ? r->c->o->baseline : r->c->o->candidate);
+    join_warn_bad(r->st, why);
+}
+
+/* Threads besides the caller's: one per other processor, at most 3;
+ * CUTOVER_THREADS overrides (0: none). */
+static int pool_threads(void)
+{
+    const char *env = getenv("CUTOVER_THREADS");
+    if (env && *env) {
+        char *end;
+        long n = strtol(env, &end, 10);
+        if (!*end && n >= 0 && n <= 64) return (int)n;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0;
 }
 
 static const struct {
@@ -286,15 +317,18 @@ static void summary(const struct cmp *c)
 static int run(struct cmp_opts *o)
 {
     struct cmp c;
-    struct run r = {&c, {0}};
+    struct join_stats st;
+    struct run r = {&c, {0}, NULL, &st};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     cmp_init(&c, o);
     jarena_init(&r.arena, 0);
     struct join_sink sink = {on_pair, on_missing, on_extra, &r};
-    struct join_stats st;
-    char err[1024];
-    enum cut_err e = join_run(o->baseline, o->candidate, o->secondary, &sink, &st, err, sizeof err);
+    char err[1024] = "";
+    enum cut_err e = cmp_pool_new(&r.pool, &c, pool_threads(), on_bad, &r);
+    if (!e) e = join_run(o->baseline, o->candidate, o->secondary, &sink, &st, err, sizeof err);
+    if (!e) e = cmp_pool_drain(r.pool);
+    if (e && !*err) snprintf(err, sizeof err, "comparison failed: %s", cutover_strerror(e));
     int status = 0;
     if (e) {
         log_error("%s", err);
@@ -322,6 +356,7 @@ static int run(struct cmp_opts *o)
         }
         if (!status) status = c.passed ? 0 : 1;
     }
+    cmp_pool_free(r.pool);
     jarena_release(&r.arena);
     cmp_release(&c);
     return status;

@@ -313,9 +313,56 @@ static enum cut_err rule_hit(struct cmp *c, enum cmp_where where, const char *co
     return cmp_map_put(&c->rule_cache, kb->data, kb->len, *hit, &v, NULL);
 }
 
+/* A copy of v in a, its text too when it may point at the caller's stack
+ * (status and header values); body values already live in a. */
+static const struct jv *keep_jv(struct jarena *a, const struct jv *v, bool text)
+{
+    if (!v) return NULL;
+    struct jv *k = jarena_alloc(a, sizeof *k);
+    if (!k) return NULL;
+    *k = *v;
+    if (text && (v->type == JV_STR || v->type == JV_NUM)) {
+        char *t = jarena_alloc(a, (size_t)v->n + 1);
+        if (!t) return NULL;
+        memcpy(t, v->u.s, v->n);
+        t[v->n] = '\0';
+        k->u.s = t;
+    }
+    return k;
+}
+
+/* The work half of a pair: keep the difference for cmp_item_apply. */
+static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
+                                 const char *concrete, const struct jv *a, const struct jv *b)
+{
+    struct cmp_item *it = c->rec;
+    if (it->nev == it->capev) {
+        size_t cap = it->capev ? it->capev * 2 : 16;
+        struct cmp_event *v = jarena_alloc(c->arena, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        if (it->nev) memcpy(v, it->ev, it->nev * sizeof *v);
+        it->ev = v;
+        it->capev = cap;
+    }
+    struct cmp_event *ev = &it->ev[it->nev];
+    size_t n = strlen(concrete);
+    char *path = jarena_alloc(c->arena, n + 1);
+    if (!path) return CUT_ENOMEM;
+    memcpy(path, concrete, n + 1);
+    ev->where = (uint8_t)where;
+    ev->kind = (uint8_t)kind;
+    ev->path = path;
+    ev->a = keep_jv(c->arena, a, where != CMP_BODY);
+    ev->b = keep_jv(c->arena, b, where != CMP_BODY);
+    if ((a && !ev->a) || (b && !ev->b)) return CUT_ENOMEM;
+    it->nev++;
+    return CUT_OK;
+}
+
 enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
                       const char *concrete, const struct jv *a, const struct jv *b)
 {
+    if (c->rec) return record_event(c, where, kind, concrete, a, b);
     bool rule;
     enum cut_err e = rule_hit(c, where, concrete, &rule);
     if (e) return e;

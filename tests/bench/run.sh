@@ -41,14 +41,14 @@ pace_rate=2000
 mkdir -p "$work"
 samples=$work/samples.tsv
 : >"$samples"
-pids=()
+bg="" # the one background process running now (tcpdump or the capture)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 want() { case ",$only," in *",$1,"*) return 0 ;; esac; return 1; }
 note() { printf '%s\t%s\n' "$1" "$2" >>"$samples"; }
 
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    [ -n "$bg" ] && kill "$bg" 2>/dev/null
     [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
     return 0
 }
@@ -171,12 +171,13 @@ record_pcap() {
     rm -f "$pcap"
     tcpdump -i lo -w "$pcap" -s 0 -B 262144 -Z root "tcp port $port" 2>"$work/record.err" &
     local tp=$!
-    pids+=("$tp")
+    bg=$tp
     for _ in $(seq 50); do grep -q listening "$work/record.err" && break; sleep 0.1; done
     wrk_run "$work/record.wrk" "$secs" "$exchanges"
     sleep 0.5
     kill -INT "$tp"
     wait "$tp"
+    bg=""
     note record.wrk_requests "$(wrk_requests "$work/record.wrk")"
     note record.packets "$(awk '/packets captured/ { print $1 }' "$work/record.err")"
     note record.dropped "$(awk '/dropped by kernel/ { print $1 }' "$work/record.err")"
@@ -222,10 +223,11 @@ bench_capture_live() {
             timeout -s INT -k 10 "$stop" "$cap" -i lo -f "tcp port $port" \
             -o "$work/live.jsonl" --stats-json "$work/live.stats.json" 2>"$work/live.err" &
         local cp=$!
-        pids+=("$cp")
+        bg=$cp
         sleep 1.5
         wrk_run "$work/live.wrk" "$live_s"
         wait "$cp"
+        bg=""
         note live.wrk_requests "$(wrk_requests "$work/live.wrk")"
         note live.recorded "$(wc -l <"$work/live.jsonl" 2>/dev/null || echo 0)"
         python3 "$here/report.py" --capstats live "$work/live.stats.json" >>"$samples"
@@ -242,12 +244,13 @@ bench_capture_live() {
 bench_tcpdump_live() {
     tcpdump -i lo -w /dev/null "tcp port $port" 2>"$work/tdlive.err" &
     local tp=$!
-    pids+=("$tp")
+    bg=$tp
     for _ in $(seq 50); do grep -q listening "$work/tdlive.err" && break; sleep 0.1; done
     wrk_run "$work/tdlive.wrk" "$live_s"
     sleep 0.5
     kill -INT "$tp"
     wait "$tp"
+    bg=""
     note tdlive.wrk_requests "$(wrk_requests "$work/tdlive.wrk")"
     note tdlive.packets "$(awk '/packets captured/ { print $1 }' "$work/tdlive.err")"
     note tdlive.dropped "$(awk '/dropped by kernel/ { print $1 }' "$work/tdlive.err")"

@@ -589,6 +589,7 @@ struct har_reader {
     int eof;
     int oversize;         /* skipping the rest of an over-long line */
     bool doc;             /* the input is a HAR document, loaded whole in in */
+    bool doc_failed;      /* its JSON broke and was reported: the rest is lost */
     unsigned skip;        /* HAR_SKIP_* for every entry read */
     struct jscan entries; /* positioned inside its log.entries array */
     char err[512];
@@ -759,8 +760,10 @@ static enum cut_err load_document(struct har_reader *r)
 static enum cut_err doc_next(struct har_reader *r, struct exchange *x)
 {
     struct jscan *s = &r->entries;
+    if (r->doc_failed) return CUT_EOF;
     if (!jscan_element(s)) {
         if (!s->err) return CUT_EOF;
+        r->doc_failed = true; /* reported once, then the end: no endless CUT_EPARSE */
         snprintf(r->err, sizeof r->err, "%s: byte %zu: invalid JSON: %s", r->path, s->err_at + 1,
                  s->err);
         return CUT_EPARSE; /* the scanner stays failed: the next call ends it */
@@ -805,7 +808,12 @@ enum cut_err har_reader_next(struct har_reader *r, struct exchange *x)
     if (first && looks_like_document(line, len)) {
         r->pos = (size_t)(line - r->in.data);
         r->line = 0;
-        TRY(load_document(r));
+        e = load_document(r);
+        if (e) { /* give the broken document up, or each call would retry it */
+            r->pos = r->in.len;
+            r->line = 1;
+            return e;
+        }
         return doc_next(r, x);
     }
     char why[256];

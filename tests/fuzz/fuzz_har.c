@@ -3,7 +3,7 @@
  * har_write_entry, and what the writer produced must parse again.  Then the
  * input is written to a private temporary file and read with the streaming
  * reader (JSON Lines, a whole HAR document, torn last lines, over-long
- * lines), both by record and by raw line. */
+ * lines), both by record and by raw line, which must reach the end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +73,15 @@ static void read_stream(const uint8_t *data, size_t size, size_t max_line, int r
     if (har_reader_open(&r, tmp_file(), max_line) != CUT_OK) return;
     struct exchange x;
     exchange_init(&x);
-    for (int i = 0; i < 10000; i++) {
+    /* Every record or error returned consumes at least one byte: more
+     * calls than bytes means the reader repeats itself (it did, on a
+     * broken HAR document, answering CUT_EPARSE forever). */
+    for (size_t i = 0;; i++) {
+        if (i > size + 1) {
+            fprintf(stderr, "reader does not advance: %zu calls on %zu bytes, last error: %s\n", i,
+                    size, har_reader_error(r));
+            abort();
+        }
         enum cut_err e;
         if (raw) {
             const char *line;

@@ -502,6 +502,21 @@ static void periodic(struct capture *C)
         C->stop = true;
 }
 
+/* A live interface hands packets over a kernel block at a time, so a stop
+ * (signal, -c, --duration) first drains what the kernel still holds: up to
+ * one block timeout and a little more. Otherwise the exchanges just before
+ * Ctrl-C would be lost. A fault stops at once. */
+#define DRAIN_US 200000
+
+static bool keep_reading(struct capture *C, bool live, int64_t *drain_until)
+{
+    if (!stop_signal && !C->stop) return true;
+    if (!live || C->status) return false;
+    int64_t now = clock_us(CLOCK_MONOTONIC);
+    if (!*drain_until) *drain_until = now + DRAIN_US;
+    return now < *drain_until;
+}
+
 static void read_source(struct capture *C)
 {
     struct source *s = C->src;
@@ -509,7 +524,8 @@ static void read_source(struct capture *C)
     bool live = source_is_live(s);
     char err[1024];
     uint64_t n = 0;
-    while (!stop_signal && !C->stop) {
+    int64_t drain_until = 0;
+    while (keep_reading(C, live, &drain_until)) {
         struct source_packet pkt;
         enum cut_err e = source_next(s, &pkt, err, sizeof err);
         if (e == CUT_EAGAIN) {
@@ -517,6 +533,8 @@ static void read_source(struct capture *C)
             periodic(C);
             continue;
         }
+        /* breakloop's wake-up: the drain starts on the next keep_reading */
+        if (e == CUT_EOF && live && (stop_signal || C->stop)) continue;
         if (e == CUT_EOF) break;
         if (e) {
             log_error("%s (after packet %llu)", err, (unsigned long long)n);

@@ -22,9 +22,22 @@ static const char *const default_headers[] = {
     "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
 };
 
+/* Recent value -> token pairs. The same credential recurs on every request
+ * of a client, and an HMAC costs more than the rest of an exchange. */
+#define TOKEN_CACHE 64
+#define TOKEN_CACHE_MAX_VALUE 256
+
+struct token_slot {
+    size_t len; /* 0: empty */
+    char value[TOKEN_CACHE_MAX_VALUE];
+    char token[REDACT_TOKEN_LEN + 1];
+};
+
 struct redactor {
     uint8_t key[64];
     size_t keylen;
+    struct hmac_sha256_key hk;
+    struct token_slot cache[TOKEN_CACHE];
     char **names;
     size_t nnames;
     struct jpath **paths;
@@ -67,6 +80,7 @@ enum cut_err redact_new(struct redactor **out)
         }
         got += (size_t)k;
     }
+    hmac_sha256_key_init(&r->hk, r->key, r->keylen);
     for (size_t i = 0; i < sizeof default_headers / sizeof default_headers[0]; i++) {
         if (redact_add_header(r, default_headers[i]) != CUT_OK) {
             redact_free(r);
@@ -88,6 +102,8 @@ enum cut_err redact_set_key(struct redactor *r, const void *key, size_t n)
         memcpy(r->key, key, n);
         r->keylen = n;
     }
+    hmac_sha256_key_init(&r->hk, r->key, r->keylen);
+    memset(r->cache, 0, sizeof r->cache);
     return CUT_OK;
 }
 
@@ -144,10 +160,26 @@ enum cut_err redact_add_json(struct redactor *r, const char *path, char *err, si
     return e;
 }
 
-void redact_token(const struct redactor *r, const void *v, size_t n, char *out)
+static uint32_t fnv1a(const void *p, size_t n)
 {
+    const uint8_t *b = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+void redact_token(struct redactor *r, const void *v, size_t n, char *out)
+{
+    struct token_slot *slot = NULL;
+    if (n && n <= TOKEN_CACHE_MAX_VALUE) {
+        slot = &r->cache[fnv1a(v, n) % TOKEN_CACHE];
+        if (slot->len == n && memcmp(slot->value, v, n) == 0) {
+            memcpy(out, slot->token, sizeof slot->token);
+            return;
+        }
+    }
     uint8_t mac[SHA256_LEN];
-    hmac_sha256(r->key, r->keylen, v, n, mac);
+    hmac_sha256_keyed(&r->hk, v, n, mac);
     size_t k = sizeof REDACT_PREFIX - 1;
     memcpy(out, REDACT_PREFIX, k);
     static const char hexd[] = "0123456789abcdef";
@@ -156,6 +188,11 @@ void redact_token(const struct redactor *r, const void *v, size_t n, char *out)
         out[k++] = hexd[mac[i] & 15];
     }
     out[k] = '\0';
+    if (slot) {
+        slot->len = n;
+        memcpy(slot->value, v, n);
+        memcpy(slot->token, out, sizeof slot->token);
+    }
 }
 
 static bool is_redacted_name(const struct redactor *r, const char *name)
@@ -256,5 +293,7 @@ void redact_free(struct redactor *r)
     for (size_t i = 0; i < r->npaths; i++) jpath_free(r->paths[i]);
     free(r->paths);
     memset(r->key, 0, sizeof r->key);
+    memset(&r->hk, 0, sizeof r->hk);
+    memset(r->cache, 0, sizeof r->cache);
     free(r);
 }

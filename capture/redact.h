@@ -37,8 +37,9 @@ enum cut_err redact_add_header(struct redactor *r, const char *name);
 /* Redact JSON body values at path (jpath.h syntax); "header:Name" adds a
  * header instead. CUT_EPARSE with the reason in err for a bad path. */
 enum cut_err redact_add_json(struct redactor *r, const char *path, char *err, size_t errlen);
-/* The token for v[0..n) into out (REDACT_TOKEN_LEN + 1 bytes). */
-void redact_token(const struct redactor *r, const void *v, size_t n, char *out);
+/* The token for v[0..n) into out (REDACT_TOKEN_LEN + 1 bytes). Remembers
+ * recent values (a small cache), hence the non-const redactor. */
+void redact_token(struct redactor *r, const void *v, size_t n, char *out);
 /* Redact x in place: request and response headers; with JSON paths, the
  * request body and the response content when they parse as JSON. */
 enum cut_err redact_exchange(struct redactor *r, struct exchange *x);

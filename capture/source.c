@@ -4,7 +4,9 @@
  * Owns the pcap handle; never prints. */
 #include "source.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,8 @@ struct source {
     pcap_t *p;
     char *name;
     bool live;
+    int fd;         /* live: selectable descriptor, polled by source_next */
+    int timeout_ms; /* live: how long source_next waits for a packet */
 };
 
 void source_live_opts_default(struct source_live_opts *o)
@@ -114,8 +118,20 @@ enum cut_err source_open_live(const char *iface, const struct source_live_opts *
         pcap_close(p);
         return e;
     }
+    /* Non-blocking, and source_next polls: with TPACKET_V3 libpcap itself
+     * would wait with no timeout on an idle link, and the capture's clocks
+     * (--duration, --rotate-seconds, stats, a stop) would stall. */
+    if (pcap_setnonblock(p, 1, eb) < 0 || pcap_get_selectable_fd(p) < 0) {
+        set_err(err, errlen, iface, eb[0] ? eb : "cannot poll the device", NULL);
+        pcap_close(p);
+        return CUT_EIO;
+    }
     enum cut_err e = source_new(p, iface, true, out);
     if (e != CUT_OK) set_err(err, errlen, iface, "out of memory", NULL);
+    if (e == CUT_OK) {
+        (*out)->fd = pcap_get_selectable_fd(p);
+        (*out)->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+    }
     return e;
 }
 
@@ -145,6 +161,10 @@ enum cut_err source_next(struct source *s, struct source_packet *pkt, char *err,
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(s->p, &h, &data);
+    if (rc == 0 && s->live) {
+        struct pollfd pfd = {s->fd, POLLIN, 0};
+        if (poll(&pfd, 1, s->timeout_ms) > 0) rc = pcap_next_ex(s->p, &h, &data);
+    }
     if (rc == 1) {
         pkt->ts_us = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
         pkt->data = data;

@@ -107,9 +107,9 @@ void sha256(const void *p, size_t n, uint8_t out[SHA256_LEN])
     sha256_final(&s, out);
 }
 
-void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint8_t out[SHA256_LEN])
+void hmac_sha256_key_init(struct hmac_sha256_key *hk, const void *key, size_t keylen)
 {
-    uint8_t k[64] = {0}, ipad[64], opad[64], inner[SHA256_LEN];
+    uint8_t k[64] = {0}, ipad[64], opad[64];
     if (keylen > 64)
         sha256(key, keylen, k);
     else if (keylen)
@@ -118,13 +118,27 @@ void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint
         ipad[i] = k[i] ^ 0x36;
         opad[i] = k[i] ^ 0x5c;
     }
-    struct sha256 s;
-    sha256_init(&s);
-    sha256_update(&s, ipad, 64);
+    sha256_init(&hk->inner);
+    sha256_update(&hk->inner, ipad, 64);
+    sha256_init(&hk->outer);
+    sha256_update(&hk->outer, opad, 64);
+}
+
+void hmac_sha256_keyed(const struct hmac_sha256_key *hk, const void *msg, size_t n,
+                       uint8_t out[SHA256_LEN])
+{
+    uint8_t inner[SHA256_LEN];
+    struct sha256 s = hk->inner;
     sha256_update(&s, msg, n);
     sha256_final(&s, inner);
-    sha256_init(&s);
-    sha256_update(&s, opad, 64);
+    s = hk->outer;
     sha256_update(&s, inner, SHA256_LEN);
     sha256_final(&s, out);
+}
+
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint8_t out[SHA256_LEN])
+{
+    struct hmac_sha256_key hk;
+    hmac_sha256_key_init(&hk, key, keylen);
+    hmac_sha256_keyed(&hk, msg, n, out);
 }

@@ -160,6 +160,34 @@ static void test_key_file(void **state)
     redact_free(r);
 }
 
+/* The token cache must give what the HMAC gives, also for values that
+ * share a cache slot and for values too long to cache. */
+static void test_cached_tokens_equal_fresh_hmacs(void **state)
+{
+    (void)state;
+    struct redactor *r;
+    assert_int_equal(redact_new(&r), CUT_OK);
+    assert_int_equal(redact_set_key(r, "k3y", 3), CUT_OK);
+    char big[400];
+    memset(big, 'x', sizeof big);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 500; i++) {
+            char v[32], tok[REDACT_TOKEN_LEN + 1], want[REDACT_TOKEN_LEN + 1];
+            int n = snprintf(v, sizeof v, "Bearer t%d", i);
+            const char *val = i == 499 ? big : v;
+            size_t len = i == 499 ? sizeof big : (size_t)n;
+            uint8_t mac[SHA256_LEN];
+            hmac_sha256("k3y", 3, val, len, mac);
+            int k = snprintf(want, sizeof want, "%s", REDACT_PREFIX);
+            for (int b = 0; b < 8; b++)
+                k += snprintf(want + k, sizeof want - (size_t)k, "%02x", mac[b]);
+            redact_token(r, val, len, tok);
+            if (strcmp(tok, want) != 0) fail_msg("pass %d value %d: %s != %s", pass, i, tok, want);
+        }
+    }
+    redact_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_json_paths_in_both_bodies),
         cmocka_unit_test(test_unparseable_left_and_truncated_withheld),
         cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_cached_tokens_equal_fresh_hmacs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

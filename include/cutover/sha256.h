@@ -22,6 +22,17 @@ void sha256_update(struct sha256 *s, const void *p, size_t n);
 void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN]);
 /* One-shot digest of p[0..n). */
 void sha256(const void *p, size_t n, uint8_t out[SHA256_LEN]);
+/* A key's two padded blocks hashed once: an HMAC under it then costs two
+ * compressions for a short message instead of four. */
+struct hmac_sha256_key {
+    struct sha256 inner, outer;
+};
+
+/* Prepare key (any length) for hmac_sha256_keyed. Can't fail. */
+void hmac_sha256_key_init(struct hmac_sha256_key *hk, const void *key, size_t keylen);
+/* HMAC-SHA256 of msg under a prepared key. Can't fail. */
+void hmac_sha256_keyed(const struct hmac_sha256_key *hk, const void *msg, size_t n,
+                       uint8_t out[SHA256_LEN]);
 /* HMAC-SHA256 of msg under key (any length). */
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
                  uint8_t out[SHA256_LEN]);

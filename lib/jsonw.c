@@ -209,14 +209,29 @@ enum cut_err jsonw_time(struct buf *b, int64_t us)
 {
     /* Microseconds: packet timestamps have them, and replay's pacing of
      * requests less than a millisecond apart needs them. ISO 8601 allows
-     * any number of fraction digits. */
+     * any number of fraction digits. Every record has a timestamp and most
+     * fall in the same second as the one before: the date part is kept per
+     * thread and gmtime_r runs once a second. */
+    static _Thread_local int64_t cached_sec = -1;
+    static _Thread_local char date[64];
     if (us < 0) us = 0;
-    time_t s = (time_t)(us / 1000000);
-    int frac = (int)(us % 1000000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char tmp[48];
-    int n = snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-    return buf_append(b, tmp, (size_t)n);
+    int64_t sec = us / 1000000;
+    if (sec != cached_sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_sec = sec;
+    }
+    char tmp[80] = "\"";
+    size_t n = 1 + strlen(date);
+    memcpy(tmp + 1, date, n - 1);
+    tmp[n++] = '.';
+    for (int i = 5, frac = (int)(us % 1000000); i >= 0; i--, frac /= 10)
+        tmp[n + (size_t)i] = (char)('0' + frac % 10);
+    n += 6;
+    tmp[n++] = 'Z';
+    tmp[n++] = '"';
+    return buf_append(b, tmp, n);
 }

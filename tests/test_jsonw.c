@@ -24,7 +24,7 @@ static void test_strings_round_trip_through_a_json_parser(void **state)
         {"q\"b\\s/", 6, "q\"b\\s/", 6},
         {"\n\r\t\b\f\x01\x1f", 7, "\n\r\t\b\f\x01\x1f", 7},
         {"\xe4\xbd\xa0\xf0\x9f\x98\x80", 7, "\xe4\xbd\xa0\xf0\x9f\x98\x80", 7},
-        {"a\xffz", 3, "a\xc3\xbfz", 4},   /* stray byte becomes U+00FF */
+        {"a\xffz", 3, "a\xc3\xbfz", 4},         /* stray byte becomes U+00FF */
         {"\xe4\xbd", 2, "\xc3\xa4\xc2\xbd", 4}, /* cut sequence: each byte alone */
         {"nul\0in", 6, "nul\0in", 6},
     };
@@ -120,11 +120,34 @@ static void test_long_string_across_chunks(void **state)
     buf_free(&b);
 }
 
+/* The date part is cached per second: crossing a second, and going back,
+ * must still give the right text. */
+static void test_times_across_seconds(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t us;
+        const char *want;
+    } cases[] = {
+        {1700000000999999LL, "\"2023-11-14T22:13:20.999999Z\""},
+        {1700000001000000LL, "\"2023-11-14T22:13:21.000000Z\""},
+        {1700000000000001LL, "\"2023-11-14T22:13:20.000001Z\""},
+        {-5, "\"1970-01-01T00:00:00.000000Z\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = BUF_INIT;
+        assert_int_equal(jsonw_time(&b, cases[i].us), CUT_OK);
+        assert_string_equal(b.data, cases[i].want);
+        buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings_round_trip_through_a_json_parser),
         cmocka_unit_test(test_numbers_and_times),
+        cmocka_unit_test(test_times_across_seconds),
         cmocka_unit_test(test_integer_and_ms_edges),
         cmocka_unit_test(test_capped_buffer_takes_exact_length),
         cmocka_unit_test(test_long_string_across_chunks),

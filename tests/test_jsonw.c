@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cutover/jsonw.h"
+#include "cutover/text.h"
 
 /* Every string written must parse back (jansson) to the expected bytes. */
 static void test_strings_round_trip_through_a_json_parser(void **state)
@@ -142,12 +143,59 @@ static void test_times_across_seconds(void **state)
     }
 }
 
+/* What a JSON parser must read back from jsonw_str(p): well-formed UTF-8
+ * as it is, any other byte as the code point of its value. */
+static void expected_text(const unsigned char *p, size_t n, struct buf *out)
+{
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] < 0x80 ? 1 : p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : 2;
+        if (p[i] >= 0x80 && (i + len > n || !text_utf8_valid(p + i, len))) len = 0;
+        if (len) {
+            buf_append(out, p + i, len);
+            i += len;
+        } else {
+            char u[2] = {(char)(0xC0 | (p[i] >> 6)), (char)(0x80 | (p[i] & 0x3F))};
+            buf_append(out, u, 2);
+            i++;
+        }
+    }
+}
+
+static void test_random_strings_escape_exactly(void **state)
+{
+    (void)state;
+    static const unsigned char alphabet[] =
+        "ab \"\\/\n\x01\x1f\x7f\xc3\xa9\xe4\xbd\xa0\xf0\x9f\x98\x80\xff";
+    unsigned seed = 12345;
+    for (int t = 0; t < 3000; t++) {
+        unsigned char in[80];
+        size_t n = (size_t)(t % 80);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (seed >> 16) % 3 ? (unsigned char)('a' + (seed >> 20) % 26)
+                                     : alphabet[(seed >> 18) % (sizeof alphabet - 1)];
+        }
+        struct buf b = BUF_INIT, want = BUF_INIT;
+        assert_int_equal(jsonw_str(&b, in, n), CUT_OK);
+        expected_text(in, n, &want);
+        json_error_t je;
+        json_t *v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (!v) fail_msg("case %d: %s: %s", t, b.data, je.text);
+        assert_int_equal(json_string_length(v), want.len);
+        assert_memory_equal(json_string_value(v), want.data, want.len);
+        json_decref(v);
+        buf_free(&b);
+        buf_free(&want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings_round_trip_through_a_json_parser),
         cmocka_unit_test(test_numbers_and_times),
         cmocka_unit_test(test_times_across_seconds),
+        cmocka_unit_test(test_random_strings_escape_exactly),
         cmocka_unit_test(test_integer_and_ms_edges),
         cmocka_unit_test(test_capped_buffer_takes_exact_length),
         cmocka_unit_test(test_long_string_across_chunks),

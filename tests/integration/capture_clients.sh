@@ -32,8 +32,10 @@ done
 [ -n "$port" ] || { echo "server did not start: $(cat "$tmp/server.log")"; exit 1; }
 
 # Immediate mode: otherwise the kernel holds the last packets in a block for
-# up to tcpdump's 1 s timeout, and stopping it loses them.
-tcpdump -i lo --immediate-mode -U -s 0 -w "$tmp/clients.pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
+# up to tcpdump's 1 s timeout, and stopping it loses them. Immediate mode
+# gives every packet a 64 KiB slot on lo, so the ring must be large (-B, KiB)
+# for the chunked answer's burst of small segments.
+tcpdump -i lo --immediate-mode -B 65536 -U -s 0 -w "$tmp/clients.pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
 dump=$!
 i=0
 until grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -1,24 +1,60 @@
 /* test_http1.c: lib/http1.c: request and status lines, header fields,
  * folding, need-more at every split point, malformed input, body framing,
- * the chunked decoder and resynchronisation.  Each input is copied into a
- * buffer of exactly its size so that an over-read shows under ASan. */
+ * the chunked decoder and resynchronisation.  Each input is copied to the
+ * end of a page followed by an unreadable one (picohttpparser's trick), so
+ * that an over-read faults at once, with or without ASan. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cutover/http1.h"
 
-/* An exact-size heap copy of s (no NUL after it). */
+static size_t page_size(void)
+{
+    return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Readable pages enough for n bytes (at least one). */
+static size_t data_pages(size_t n)
+{
+    return n / page_size() + 1;
+}
+
+/* A copy of s[0..n) that ends where a PROT_NONE page begins (before: that
+ * begins where one ends), so reading one byte past either end faults. */
+static char *fenced(const char *s, size_t n, bool before)
+{
+    size_t pg = page_size(), dp = data_pages(n);
+    char *m = mmap(NULL, (dp + 1) * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(before ? m : m + dp * pg, pg, PROT_NONE), 0);
+    char *p = before ? m + pg : m + dp * pg - n;
+    if (n) memcpy(p, s, n);
+    return p;
+}
+
+static void unfence(char *p, size_t n, bool before)
+{
+    size_t pg = page_size(), dp = data_pages(n);
+    assert_int_equal(munmap(before ? p - pg : p + n - dp * pg, (dp + 1) * pg), 0);
+}
+
+/* The usual copy: nothing readable after its last byte. */
 static char *exact(const char *s, size_t n)
 {
-    char *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    memcpy(p, s, n);
-    return p;
+    return fenced(s, n, false);
+}
+
+static void release(char *p, size_t n)
+{
+    unfence(p, n, false);
 }
 
 static long parse_req(const char *s, size_t n, struct http1_request *r, struct http1_header *h,
@@ -91,7 +127,7 @@ static void test_request_lines(void **state)
         } else {
             assert_int_equal(got, rows[i].want);
         }
-        free(p);
+        release(p, n);
     }
 }
 
@@ -131,7 +167,7 @@ static void test_status_lines(void **state)
         } else {
             assert_int_equal(got, rows[i].want);
         }
-        free(p);
+        release(p, n);
     }
 }
 
@@ -172,18 +208,22 @@ static void test_fields_folding_and_duplicates_in_order(void **state)
     const struct http1_header *d = http1_find_header(h, r.num_headers, "X-DUP");
     assert_ptr_equal(d, &h[1]);
     headers_release(&copy);
-    free(p);
+    release(p, n);
 }
 
 static void test_too_many_fields(void **state)
 {
     (void)state;
     const char *s = "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+    size_t n = strlen(s);
+    char *p = exact(s, n);
     struct http1_request r;
     struct http1_header h[2];
-    assert_int_equal(parse_req(s, strlen(s), &r, h, 2), HTTP1_TOO_MANY);
+    assert_int_equal(parse_req(p, n, &r, h, 2), HTTP1_TOO_MANY);
     struct http1_header h3[3];
-    assert_int_equal(parse_req(s, strlen(s), &r, h3, 3), (long)strlen(s));
+    assert_int_equal(parse_req(p, n, &r, h3, 3), (long)n);
+    assert_int_equal(r.num_headers, 3);
+    release(p, n);
 }
 
 /* Every proper prefix of a head is "need more" (resuming with last_len),
@@ -207,7 +247,7 @@ static void test_need_more_at_every_split_point(void **state)
             r.max_headers = 8;
             assert_int_equal(http1_parse_request(p, k, last, &r), HTTP1_NEED_MORE);
             last = k;
-            free(p);
+            release(p, k);
         }
         char *p = exact(heads[t], n);
         struct http1_request r;
@@ -216,7 +256,7 @@ static void test_need_more_at_every_split_point(void **state)
         r.headers = h;
         r.max_headers = 8;
         assert_int_equal(http1_parse_request(p, n, last, &r), (long)n);
-        free(p);
+        release(p, n);
     }
     const char *resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
     size_t n = strlen(resp), last = 0;
@@ -230,7 +270,7 @@ static void test_need_more_at_every_split_point(void **state)
         long got = http1_parse_response(p, k, last, &r);
         assert_int_equal(got, k == n ? (long)n : HTTP1_NEED_MORE);
         last = k;
-        free(p);
+        release(p, k);
     }
 }
 
@@ -365,6 +405,9 @@ static void test_chunked_malformed(void **state)
         "3\r\nabc\rX",             /* CR without LF */
         "fffffffffffffffffff\r\n", /* overflow */
         "0\r\n\rX",                /* bad end of trailers */
+        "3\rX\r\n",                /* CR without LF after the size */
+        "3;e\r\nabc\n\r\n",        /* no size after a bare LF */
+        "1\r\nx\r\r\n",            /* CR CR after data */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct http1_chunked d;
@@ -414,7 +457,7 @@ static void test_resync_finds_next_start_line(void **state)
     const char *s = "dy-of-lost-request\r\nmore\r\nPOST /v1/sms HTTP/1.1\r\nHost: a\r\n";
     char *p = exact(s, strlen(s));
     assert_int_equal(http1_resync(p, strlen(s), false, &discard), 26);
-    free(p);
+    release(p, strlen(s));
     /* A start right at the hole's end. */
     assert_int_equal(http1_resync("GET / HTTP/1.1\r\n", 16, false, &discard), 0);
     /* Nothing yet; the partial last line might be a start and is kept. */
@@ -453,6 +496,364 @@ static void test_header_tokens(void **state)
     assert_false(http1_header_has_token(&h, "close"));
 }
 
+/* Offset of slice q in the buffer that starts at base. */
+static long off(const char *base, const char *q)
+{
+    return (long)(q - base);
+}
+
+static void assert_same_fields(const char *pa, const struct http1_header *a, const char *pb,
+                               const struct http1_header *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(off(pa, a[i].name), off(pb, b[i].name));
+        assert_int_equal(a[i].name_len, b[i].name_len);
+        assert_int_equal(off(pa, a[i].value), off(pb, b[i].value));
+        assert_int_equal(a[i].value_len, b[i].value_len);
+        assert_int_equal(a[i].folded, b[i].folded);
+    }
+}
+
+/* A head, then bytes that belong to the body or the next message. */
+static const struct {
+    const char *head, *after;
+    size_t fields;
+} split_requests[] = {
+    {"\r\n\r\nPOST /v1/sms?x=1 HTTP/1.1\r\nHost: a\r\nX-F: a\r\n \tb \r\nEmpty:\r\nX-Dup: 1\r\n"
+     "x-dup: 2\r\nContent-Length: 4\r\n\r\n",
+     "BODYGET / HTTP/1.1\r\n\r\n", 6},
+    {"\n\r\nGET /p HTTP/1.0\nHost: a\nX: b\n\n", "", 2},
+    {"GET /p HTTP/1.1\r\nA: 1\nB: 2\r\n\n", "GET /q HTTP/1.1\r\n\r\n", 2},
+    {"OPTIONS * HTTP/1.1\r\n\r\n", "\r\n", 0},
+};
+
+/* Whatever the split, the first part is "need more" until it holds the
+ * whole head, and resuming from it (last_len) gives exactly the one-shot
+ * result: the same length, the same slices, the same fields. */
+static void test_requests_split_at_every_byte(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof split_requests / sizeof split_requests[0]; t++) {
+        struct buf in = BUF_INIT;
+        buf_puts(&in, split_requests[t].head);
+        buf_puts(&in, split_requests[t].after);
+        size_t n = in.len, want = strlen(split_requests[t].head);
+        char *whole = exact(in.data, n);
+        struct http1_request one;
+        struct http1_header h1[16];
+        assert_int_equal(parse_req(whole, n, &one, h1, 16), (long)want);
+        assert_int_equal(one.num_headers, split_requests[t].fields);
+        for (size_t k = 0; k <= n; k++) {
+            char *first = exact(in.data, k);
+            struct http1_request r;
+            struct http1_header h[16];
+            long got = parse_req(first, k, &r, h, 16);
+            release(first, k);
+            if (k >= want) {
+                assert_int_equal(got, (long)want);
+                continue;
+            }
+            assert_int_equal(got, HTTP1_NEED_MORE);
+            r.num_headers = 99;
+            assert_int_equal(http1_parse_request(whole, n, k, &r), (long)want);
+            assert_int_equal(off(whole, r.method), off(whole, one.method));
+            assert_int_equal(off(whole, r.target), off(whole, one.target));
+            assert_int_equal(r.target_len, one.target_len);
+            assert_int_equal(r.minor_version, one.minor_version);
+            assert_int_equal(r.num_headers, one.num_headers);
+            assert_same_fields(whole, h, whole, h1, one.num_headers);
+        }
+        release(whole, n);
+        buf_free(&in);
+    }
+}
+
+static const struct {
+    const char *head, *after;
+    int status;
+} split_responses[] = {
+    {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-F: a\r\n b\r\nContent-Length: 5\r\n\r\n",
+     "helloHTTP/1.1 204 No Content\r\n\r\n", 200},
+    {"HTTP/1.0 404 Not Found\nA: b\n\n", "", 404},
+    {"HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n", 100},
+    {"HTTP/1.1 204\r\nA: 1\n\r\n", "x", 204},
+};
+
+static void test_responses_split_at_every_byte(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof split_responses / sizeof split_responses[0]; t++) {
+        struct buf in = BUF_INIT;
+        buf_puts(&in, split_responses[t].head);
+        buf_puts(&in, split_responses[t].after);
+        size_t n = in.len, want = strlen(split_responses[t].head);
+        char *whole = exact(in.data, n);
+        struct http1_response one;
+        struct http1_header h1[16];
+        assert_int_equal(parse_resp(whole, n, &one, h1, 16), (long)want);
+        assert_int_equal(one.status, split_responses[t].status);
+        for (size_t k = 0; k <= n; k++) {
+            char *first = exact(in.data, k);
+            struct http1_response r;
+            struct http1_header h[16];
+            long got = parse_resp(first, k, &r, h, 16);
+            release(first, k);
+            if (k >= want) {
+                assert_int_equal(got, (long)want);
+                continue;
+            }
+            assert_int_equal(got, HTTP1_NEED_MORE);
+            assert_int_equal(http1_parse_response(whole, n, k, &r), (long)want);
+            assert_int_equal(r.status, one.status);
+            assert_int_equal(off(whole, r.reason), off(whole, one.reason));
+            assert_int_equal(r.reason_len, one.reason_len);
+            assert_int_equal(r.num_headers, one.num_headers);
+            assert_same_fields(whole, h, whole, h1, one.num_headers);
+        }
+        release(whole, n);
+        buf_free(&in);
+    }
+}
+
+/* Bare LF is accepted wherever CRLF is, mixed in one head, and never ends
+ * up in a value; a CR anywhere else in a line is refused, even before the
+ * head is complete. */
+static void test_bare_lf_line_ends(void **state)
+{
+    (void)state;
+    const char *s = "PUT /x HTTP/1.1\nA: 1\r\nB: two words \n\r\n";
+    size_t n = strlen(s);
+    char *p = exact(s, n);
+    struct http1_request r;
+    struct http1_header h[4];
+    assert_int_equal(parse_req(p, n, &r, h, 4), (long)n);
+    assert_int_equal(r.num_headers, 2);
+    assert_slice(h[0].value, h[0].value_len, "1");
+    assert_slice(h[1].value, h[1].value_len, "two words");
+    release(p, n);
+
+    static const char *bad_start[] = {"GET / HT\rTP/1.1\nHost", "HTTP/1.1 200\rOK\nA"};
+    p = exact(bad_start[0], strlen(bad_start[0]));
+    assert_int_equal(parse_req(p, strlen(bad_start[0]), &r, h, 4), HTTP1_MALFORMED);
+    release(p, strlen(bad_start[0]));
+    struct http1_response rs;
+    p = exact(bad_start[1], strlen(bad_start[1]));
+    assert_int_equal(parse_resp(p, strlen(bad_start[1]), &rs, h, 4), HTTP1_MALFORMED);
+    release(p, strlen(bad_start[1]));
+
+    const char *body = "3\nabc\n0\n\n";
+    struct http1_chunked d;
+    struct buf out = BUF_INIT;
+    size_t used;
+    http1_chunked_init(&d);
+    assert_int_equal(http1_chunked_feed(&d, body, strlen(body), &used, sink_buf, &out), CUT_OK);
+    assert_true(d.done);
+    assert_int_equal(used, strlen(body));
+    assert_string_equal(out.data, "abc");
+    buf_free(&out);
+}
+
+/* The limit is the caller's array: folds are no new field, and bytes that
+ * are not HTTP are reported as such even when the array is full. */
+static void test_header_count_limit(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t max;
+        long want; /* 1: the whole input */
+        size_t fields;
+    } rows[] = {
+        {"GET / HTTP/1.1\r\n\r\n", 0, 1, 0},
+        {"GET / HTTP/1.1\r\nA: 1\r\n\r\n", 0, HTTP1_TOO_MANY, 0},
+        {"GET / HTTP/1.1\r\nA: 1\r\n b\r\nB: 2\r\n\r\n", 2, 1, 2},
+        {"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 2, HTTP1_TOO_MANY, 0},
+        {"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nBad Name: 3\r\n\r\n", 2, HTTP1_MALFORMED, 0},
+        {"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n", 2, HTTP1_NEED_MORE, 0},
+        {"HTTP/1.1 200 OK\r\nA: 1\r\nA: 1\r\n\r\n", 1, HTTP1_TOO_MANY, 0},
+        {"HTTP/1.1 200 OK\r\nA: 1\r\nA: 1\r\n\r\n", 2, 1, 2},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n = strlen(rows[i].in);
+        char *p = exact(rows[i].in, n);
+        struct http1_header h[4];
+        long got;
+        size_t fields;
+        if (p[0] == 'H') {
+            struct http1_response r;
+            got = parse_resp(p, n, &r, h, rows[i].max);
+            fields = r.num_headers;
+        } else {
+            struct http1_request r;
+            got = parse_req(p, n, &r, h, rows[i].max);
+            fields = r.num_headers;
+        }
+        assert_int_equal(got, rows[i].want == 1 ? (long)n : rows[i].want);
+        if (got > 0) assert_int_equal(fields, rows[i].fields);
+        release(p, n);
+    }
+}
+
+/* Sizes up to 2^63 - 1 are taken, however many leading zeros; one hex
+ * digit more would wrap, and is refused instead. */
+static void test_chunk_size_limits(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        enum cut_err want;
+        bool done;
+    } rows[] = {
+        {"7fffffffffffffff\r\n", CUT_OK, false},
+        {"7FFFFFFFFFFFFFFF;x\r\nab", CUT_OK, false},
+        {"8000000000000000\r\n", CUT_EPARSE, false},
+        {"ffffffffffffffffffffffffffffffffffffffff\r\n", CUT_EPARSE, false},
+        {"00000000000000000000000000000000000000001\r\nx\r\n0\r\n\r\n", CUT_OK, true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n = strlen(rows[i].in);
+        char *p = exact(rows[i].in, n);
+        struct http1_chunked d;
+        http1_chunked_init(&d);
+        size_t used;
+        assert_int_equal(http1_chunked_feed(&d, p, n, &used, NULL, NULL), rows[i].want);
+        assert_int_equal(d.done, rows[i].done);
+        if (rows[i].want == CUT_OK) assert_int_equal(used, n);
+        release(p, n);
+    }
+    /* A size line of leading zeros is still a size line: capped at 4 KiB. */
+    struct buf b = BUF_INIT;
+    for (int i = 0; i < 5000; i++) buf_putc(&b, '0');
+    buf_puts(&b, "1\r\n");
+    struct http1_chunked d;
+    http1_chunked_init(&d);
+    size_t used;
+    assert_int_equal(http1_chunked_feed(&d, b.data, b.len, &used, NULL, NULL), CUT_EPARSE);
+    /* So are the trailers, at 64 KiB. */
+    buf_reset(&b);
+    buf_puts(&b, "0\r\n");
+    for (int i = 0; i < 3000; i++) buf_puts(&b, "X-Trailer-Padding: 0123456789\r\n");
+    buf_puts(&b, "\r\n");
+    http1_chunked_init(&d);
+    assert_int_equal(http1_chunked_feed(&d, b.data, b.len, &used, NULL, NULL), CUT_EPARSE);
+    assert_false(d.done);
+    buf_free(&b);
+}
+
+/* Two feeds split anywhere (inside a size line, an extension, the data,
+ * a trailer, the final CRLF) decode as one, and the bytes of the next
+ * message are left over, each piece in a buffer of its own. */
+static void test_chunked_split_at_every_byte(void **state)
+{
+    (void)state;
+    const char *next = "GET /next HTTP/1.1\r\n\r\n";
+    struct buf in = BUF_INIT, out = BUF_INIT;
+    buf_puts(&in, chunked_body);
+    buf_puts(&in, next);
+    size_t body = strlen(chunked_body);
+    for (size_t k = 0; k <= in.len; k++) {
+        buf_reset(&out);
+        struct http1_chunked d;
+        http1_chunked_init(&d);
+        char *a = exact(in.data, k), *b = exact(in.data + k, in.len - k);
+        size_t u1 = 0, u2 = 0;
+        assert_int_equal(http1_chunked_feed(&d, a, k, &u1, sink_buf, &out), CUT_OK);
+        assert_int_equal(u1, k < body ? k : body);
+        assert_int_equal(d.done, k >= body);
+        assert_int_equal(http1_chunked_feed(&d, b, in.len - k, &u2, sink_buf, &out), CUT_OK);
+        assert_true(d.done);
+        assert_int_equal(u1 + u2, k < body ? body : u1);
+        assert_int_equal(d.wire_bytes, body);
+        assert_string_equal(out.data, chunked_decoded);
+        assert_int_equal(d.trailer_bytes, strlen("Trailer-A: 1\r\nTrailer-B: 2\r\n\r\n"));
+        release(a, k);
+        release(b, in.len - k);
+    }
+    buf_free(&in);
+    buf_free(&out);
+}
+
+/* Every prefix of every input, placed against an unreadable page on one
+ * side and then the other, through every entry point: an over-read or an
+ * under-read faults. */
+static const char *fence_inputs[] = {
+    "\r\n\r\nPOST /v1/sms HTTP/1.1\r\nHost: a\r\nX-F: a \r\n\t b\r\nEmpty:\r\n\r\nBODY",
+    "GET / HTTP/1.1\nA:b\n\n",
+    "GET /a b HTTP/1.1\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX: y\r\n z \r\nContent-Length: 3\r\n\r\nabc",
+    "HTTP/1.1 201 \t\r\n\n",
+    "HTTP/1.1 2000 OK\r\n\r\n",
+    "junk\r\nmore junk\nGET /x HTTP/1.1\r\n",
+    "xx HTTP/1.1 200 OK\r\nHTTP/1.1 404 Not Found\r\n",
+    "5;name=val\r\nhello\r\n0\r\nTrailer: 1\r\n\r\n",
+    "3\nabc\n0\n\n",
+    "1 \r\nx\r\n0;e\r\n\r\n",
+    "keep-alive, Upgrade , ,chunked",
+    " 12 , 12",
+    "a\r\n b \r\n\tc",
+};
+
+static void fenced_calls(const char *p, size_t n)
+{
+    struct http1_header h[8];
+    struct http1_request rq;
+    struct http1_response rs;
+    long r = parse_req(p, n, &rq, h, 8);
+    assert_true(r <= (long)n);
+    if (r > 0) {
+        struct http1_body b;
+        (void)http1_request_framing(&rq, &b);
+        struct headers copy;
+        headers_init(&copy);
+        assert_int_equal(http1_headers_copy(&copy, h, rq.num_headers), CUT_OK);
+        headers_release(&copy);
+    }
+    assert_true(http1_parse_request(p, n, n / 2, &rq) <= (long)n);
+    r = parse_resp(p, n, &rs, h, 8);
+    assert_true(r <= (long)n);
+    if (r > 0) {
+        struct http1_body b;
+        (void)http1_response_framing(&rs, "GET", 3, &b);
+    }
+    size_t discard;
+    assert_true(http1_resync(p, n, false, &discard) <= (long)n);
+    assert_true(http1_resync(p, n, true, &discard) <= (long)n);
+    (void)http1_looks_like_request(p, n);
+    (void)http1_looks_like_response(p, n);
+    struct http1_chunked d;
+    http1_chunked_init(&d);
+    size_t used;
+    (void)http1_chunked_feed(&d, p, n, &used, NULL, NULL);
+    assert_true(used <= n);
+    /* The header helpers read values that the caller may have built. */
+    for (int folded = 0; folded < 2; folded++) {
+        struct http1_header v = {"Content-Length", 14, p, n, folded};
+        struct buf out = BUF_INIT;
+        assert_int_equal(http1_header_value(&v, &out), CUT_OK);
+        buf_free(&out);
+        (void)http1_header_has_token(&v, "chunked");
+        rq.headers = &v;
+        rq.num_headers = 1;
+        struct http1_body b;
+        (void)http1_request_framing(&rq, &b);
+    }
+}
+
+static void test_every_input_fenced_on_both_sides(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof fence_inputs / sizeof fence_inputs[0]; t++) {
+        size_t n = strlen(fence_inputs[t]);
+        for (size_t k = 0; k <= n; k++) {
+            for (int before = 0; before < 2; before++) {
+                char *p = fenced(fence_inputs[t], k, before);
+                fenced_calls(p, k);
+                unfence(p, k, before);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +869,13 @@ int main(void)
         cmocka_unit_test(test_resync_finds_next_start_line),
         cmocka_unit_test(test_role_sniffing),
         cmocka_unit_test(test_header_tokens),
+        cmocka_unit_test(test_requests_split_at_every_byte),
+        cmocka_unit_test(test_responses_split_at_every_byte),
+        cmocka_unit_test(test_bare_lf_line_ends),
+        cmocka_unit_test(test_header_count_limit),
+        cmocka_unit_test(test_chunk_size_limits),
+        cmocka_unit_test(test_chunked_split_at_every_byte),
+        cmocka_unit_test(test_every_input_fenced_on_both_sides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

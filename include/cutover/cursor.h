@@ -128,4 +128,62 @@ static inline long cur_find(const struct cursor *c, uint8_t ch)
     return q ? (long)((const uint8_t *)q - c->p) : -1;
 }
 
+/* Text protocols (HTTP/1) split lines and tokens rather than fixed fields;
+ * these keep that splitting inside the cursor too. */
+
+/* Whether the cursor begins with the n bytes of s; false when it holds
+ * fewer than n. Consumes nothing. */
+static inline bool cur_starts_with(const struct cursor *c, const void *s, size_t n)
+{
+    return c->len >= n && (n == 0 || memcmp(c->p, s, n) == 0);
+}
+
+/* Split off the bytes before the first ch as out, and consume them and the
+ * ch. When no ch is there, returns false and changes nothing (the caller
+ * needs more bytes, or the delimiter is missing). */
+static inline bool cur_take_until(struct cursor *c, uint8_t ch, struct cursor *out)
+{
+    long at = cur_find(c, ch);
+    if (at < 0) return false;
+    out->p = c->p;
+    out->len = (size_t)at;
+    c->p += (size_t)at + 1;
+    c->len -= (size_t)at + 1;
+    return true;
+}
+
+/* How many leading bytes satisfy pred (all of len at most). Consumes
+ * nothing: pair it with cur_sub or cur_skip. */
+static inline size_t cur_span(const struct cursor *c, bool (*pred)(uint8_t))
+{
+    size_t i = 0;
+    while (i < c->len && pred(c->p[i])) i++;
+    return i;
+}
+
+/* Drop the trailing bytes that satisfy pred (trailing whitespace of a
+ * field value). Can't fail. */
+static inline void cur_trim_end(struct cursor *c, bool (*pred)(uint8_t))
+{
+    while (c->len && pred(c->p[c->len - 1])) c->len--;
+}
+
+/* Drop the last byte when it is ch (the CR of a CRLF once the LF was
+ * split off). Returns whether it did. */
+static inline bool cur_chop(struct cursor *c, uint8_t ch)
+{
+    if (!c->len || c->p[c->len - 1] != ch) return false;
+    c->len--;
+    return true;
+}
+
+/* How many bytes of whole lie before c, when c is what is left of whole
+ * after reads from its front only (cur_skip, cur_u8, cur_sub,
+ * cur_take_until; not cur_limit or cur_trim_end): the offset a parser
+ * reports back to its caller. */
+static inline size_t cur_offset(const struct cursor *whole, const struct cursor *c)
+{
+    return whole->len - c->len;
+}
+
 #endif

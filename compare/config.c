@@ -37,20 +37,20 @@ static bool same_name(const char *a, const char *b)
 double *cmp_threshold_field(struct cmp_thresholds *t, const char *name)
 {
     for (size_t i = 0; i < NFIELDS; i++)
-        if (same_name(th_fields[i].name, name)) return (double *)((char *)t + th_fields[i].off);
+        if (same_name(th_fields[i].name, name)) return (double *)(void *)((char *)t + th_fields[i].off);
     return NULL;
 }
 
 void cmp_thresholds_unset(struct cmp_thresholds *t)
 {
-    for (size_t i = 0; i < NFIELDS; i++) *(double *)((char *)t + th_fields[i].off) = NAN;
+    for (size_t i = 0; i < NFIELDS; i++) *(double *)(void *)((char *)t + th_fields[i].off) = NAN;
 }
 
 void cmp_thresholds_apply(struct cmp_thresholds *dst, const struct cmp_thresholds *src)
 {
     for (size_t i = 0; i < NFIELDS; i++) {
-        double v = *(const double *)((const char *)src + th_fields[i].off);
-        if (!isnan(v)) *(double *)((char *)dst + th_fields[i].off) = v;
+        double v = *(const double *)(const void *)((const char *)src + th_fields[i].off);
+        if (!isnan(v)) *(double *)(void *)((char *)dst + th_fields[i].off) = v;
     }
 }
 

@@ -323,8 +323,8 @@ static enum cut_err index_read(struct index *ix, const struct slot *sl)
 static enum cut_err slot_is(struct index *ix, const struct slot *sl, const char *id, size_t idlen,
                             bool *same)
 {
-    const char *sid;
-    size_t sl_idlen;
+    const char *sid = NULL;
+    size_t sl_idlen = 0;
     enum cut_err e = index_read(ix, sl);
     if (!e) e = join_line_id(&ix->src->ids, ix->line.data, ix->line.len, &sid, &sl_idlen);
     *same = !e && sl_idlen == idlen && memcmp(sid, id, idlen) == 0;

@@ -492,7 +492,7 @@ static bool scan_content(struct scan_ctx *c, struct http_response *r)
 /* One member whose table entry is f; a value of the wrong type is skipped. */
 static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct field *f)
 {
-    char *at = (char *)x + f->off;
+    void *at = (char *)x + f->off;
     enum jscan_type t = jscan_peek(&c->s);
     switch (f->kind) {
     case F_STR:

@@ -26,10 +26,10 @@ enum stream_end {
 };
 
 struct stream_info {
-    uint64_t flow;       /* connection number in this capture, from 1 */
-    char client[64];     /* "ip:port", IPv6 as "[addr]:port" */
+    uint64_t flow;   /* connection number in this capture, from 1 */
+    char client[64]; /* "ip:port", IPv6 as "[addr]:port" */
     char server[64];
-    bool saw_syn;        /* the handshake was seen: roles are certain */
+    bool saw_syn; /* the handshake was seen: roles are certain */
 };
 
 struct stream_hooks {

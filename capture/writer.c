@@ -45,8 +45,8 @@ static enum cut_err fail(struct writer *w, const char *what, int err_no)
 {
     char name[4096];
     writer_file_name(w->path, w->index, name, sizeof name);
-    int n = snprintf(w->err, sizeof w->err, "%s: %s: %s", name, what,
-                     strerror(err_no ? err_no : EIO));
+    int n =
+        snprintf(w->err, sizeof w->err, "%s: %s: %s", name, what, strerror(err_no ? err_no : EIO));
     if (n < 0) w->err[0] = '\0'; /* a cut message is still a message */
     return CUT_EIO;
 }

@@ -37,7 +37,8 @@ static bool same_name(const char *a, const char *b)
 double *cmp_threshold_field(struct cmp_thresholds *t, const char *name)
 {
     for (size_t i = 0; i < NFIELDS; i++)
-        if (same_name(th_fields[i].name, name)) return (double *)(void *)((char *)t + th_fields[i].off);
+        if (same_name(th_fields[i].name, name))
+            return (double *)(void *)((char *)t + th_fields[i].off);
     return NULL;
 }
 

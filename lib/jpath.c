@@ -195,8 +195,8 @@ struct visit {
 
 static int step_takes_key(const struct step *st, const char *key)
 {
-    return st->kind == STEP_ANY ||
-           (st->kind == STEP_KEY && strlen(key) == st->keylen && memcmp(key, st->key, st->keylen) == 0);
+    return st->kind == STEP_ANY || (st->kind == STEP_KEY && strlen(key) == st->keylen &&
+                                    memcmp(key, st->key, st->keylen) == 0);
 }
 
 static int step_takes_index(const struct step *st, size_t i)

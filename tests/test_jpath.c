@@ -73,15 +73,16 @@ static void test_replace_every_match(void **state)
 {
     (void)state;
     json_error_t je;
-    json_t *doc = json_loads("{\"to\":\"+1\",\"items\":[{\"to\":\"+2\"},{\"to\":\"+3\",\"n\":{\"to\":4}}]}",
-                             0, &je);
+    json_t *doc = json_loads(
+        "{\"to\":\"+1\",\"items\":[{\"to\":\"+2\"},{\"to\":\"+3\",\"n\":{\"to\":4}}]}", 0, &je);
     assert_non_null(doc);
     struct jpath *p = must_parse("$..to");
     int calls = 0;
     assert_int_equal(jpath_replace(p, doc, to_x, &calls), 4);
     assert_int_equal(calls, 4);
     char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(s, "{\"items\":[{\"to\":\"X\"},{\"n\":{\"to\":\"X\"},\"to\":\"X\"}],\"to\":\"X\"}");
+    assert_string_equal(
+        s, "{\"items\":[{\"to\":\"X\"},{\"n\":{\"to\":\"X\"},\"to\":\"X\"}],\"to\":\"X\"}");
     free(s);
     jpath_free(p);
     p = must_parse("$.items[1].to");

@@ -128,9 +128,17 @@ static void test_deep_nesting_is_refused_not_a_crash(void **state)
 static void test_numbers_read_as_strtod_reads_them(void **state)
 {
     (void)state;
-    static const char *const lits[] = {"0", "-0", "42", "-17", "123456789012345",
-                                       "-999999999999999", "1234567890123456789", "1.5",
-                                       "-2e3", "7E-2", "0.000001"};
+    static const char *const lits[] = {"0",
+                                       "-0",
+                                       "42",
+                                       "-17",
+                                       "123456789012345",
+                                       "-999999999999999",
+                                       "1234567890123456789",
+                                       "1.5",
+                                       "-2e3",
+                                       "7E-2",
+                                       "0.000001"};
     for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
         struct jscan s;
         double v = -1;

@@ -17,13 +17,15 @@ static void test_utf8_validation_table(void **state)
         bool ok;
     } cases[] = {
         {"plain ascii", 11, true},
-        {"\xe4\xbd\xa0\xe5\xa5\xbd", 6, true},       /* Chinese */
-        {"\xf0\x9f\x98\x80", 4, true},               /* emoji */
-        {"\xc0\xaf", 2, false},                      /* overlong '/' */
-        {"\xed\xa0\x80", 3, false},                  /* surrogate */
-        {"\xf0\x9f\x98", 3, false},                  /* cut short */
+        {"\xe4\xbd\xa0\xe5\xa5\xbd", 6, true}, /* Chinese */
+        {"\xf0\x9f\x98\x80", 4, true},         /* emoji */
+        {"\xc0\xaf", 2, false},                /* overlong '/' */
+        {"\xed\xa0\x80", 3, false},            /* surrogate */
+        {"\xf0\x9f\x98", 3, false},            /* cut short */
         {"\xff", 1, false},
-        {"a\x00" "b", 3, true},                        /* NUL is valid UTF-8 */
+        {"a\x00"
+         "b",
+         3, true}, /* NUL is valid UTF-8 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_int_equal(text_utf8_valid(cases[i].s, cases[i].n), cases[i].ok);

@@ -16,7 +16,10 @@ struct buf {
     size_t max; /* 0: no cap */
 };
 
-#define BUF_INIT {buf_empty_, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        buf_empty_, 0, 0, 0                                                                        \
+    }
 extern char buf_empty_[1];
 
 /* Initialise b with cap max (0 for none). Allocates nothing; can't fail. */
@@ -30,8 +33,7 @@ enum cut_err buf_grow(struct buf *b, size_t n);
 enum cut_err buf_append(struct buf *b, const void *p, size_t n);
 enum cut_err buf_puts(struct buf *b, const char *s);
 enum cut_err buf_putc(struct buf *b, char c);
-enum cut_err buf_printf(struct buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+enum cut_err buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Drop the first n bytes (n <= len). Can't fail. */
 void buf_consume(struct buf *b, size_t n);

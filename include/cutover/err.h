@@ -6,17 +6,17 @@
 
 enum cut_err {
     CUT_OK = 0,
-    CUT_ENOMEM,   /* allocation failed */
-    CUT_EIO,      /* read or write failed (errno tells more) */
-    CUT_EPARSE,   /* input is malformed */
-    CUT_ETRUNC,   /* input ended early; more may come */
-    CUT_ELIMIT,   /* a configured cap was reached */
-    CUT_EINVAL,   /* bad argument or option value */
-    CUT_ENOTFOUND,/* no such item */
-    CUT_EOF,      /* clean end of input */
-    CUT_EUNSUPP,  /* valid but not supported (link type, version) */
-    CUT_ENET,     /* network fault */
-    CUT_EAGAIN,   /* nothing now; try again later */
+    CUT_ENOMEM,    /* allocation failed */
+    CUT_EIO,       /* read or write failed (errno tells more) */
+    CUT_EPARSE,    /* input is malformed */
+    CUT_ETRUNC,    /* input ended early; more may come */
+    CUT_ELIMIT,    /* a configured cap was reached */
+    CUT_EINVAL,    /* bad argument or option value */
+    CUT_ENOTFOUND, /* no such item */
+    CUT_EOF,       /* clean end of input */
+    CUT_EUNSUPP,   /* valid but not supported (link type, version) */
+    CUT_ENET,      /* network fault */
+    CUT_EAGAIN,    /* nothing now; try again later */
     CUT_ERR_COUNT
 };
 

@@ -28,10 +28,10 @@ struct http_request {
     char *version; /* "HTTP/1.1" */
     struct headers headers;
     bool has_body;
-    struct buf body;       /* exactly as sent (chunking removed), possibly truncated */
-    int64_t body_size;     /* bytes of body on the wire before truncation; -1 unknown */
-    bool body_truncated;   /* body holds only the first --max-body bytes */
-    int64_t headers_size;  /* bytes of request line and headers; -1 unknown */
+    struct buf body;      /* exactly as sent (chunking removed), possibly truncated */
+    int64_t body_size;    /* bytes of body on the wire before truncation; -1 unknown */
+    bool body_truncated;  /* body holds only the first --max-body bytes */
+    int64_t headers_size; /* bytes of request line and headers; -1 unknown */
 };
 
 struct http_response {
@@ -39,20 +39,20 @@ struct http_response {
     char *reason;
     char *version;
     struct headers headers;
-    struct buf body;        /* content as delivered: decoded when compression is set */
-    int64_t body_size;      /* bytes of body on the wire (encoded); -1 unknown */
-    int64_t content_size;   /* bytes after content decoding (HAR content.size) */
-    char *compression;      /* "gzip", "deflate" when body was decoded; else NULL */
+    struct buf body;      /* content as delivered: decoded when compression is set */
+    int64_t body_size;    /* bytes of body on the wire (encoded); -1 unknown */
+    int64_t content_size; /* bytes after content decoding (HAR content.size) */
+    char *compression;    /* "gzip", "deflate" when body was decoded; else NULL */
     bool body_truncated;
     int64_t headers_size;
 };
 
 struct exchange {
-    char *id;            /* _id */
-    int64_t started_us;  /* epoch microseconds of the first request byte */
-    double send_ms;      /* first to last request byte */
-    double wait_ms;      /* last request byte to first response byte */
-    double receive_ms;   /* first to last response byte */
+    char *id;           /* _id */
+    int64_t started_us; /* epoch microseconds of the first request byte */
+    double send_ms;     /* first to last request byte */
+    double wait_ms;     /* last request byte to first response byte */
+    double receive_ms;  /* first to last response byte */
     struct http_request req;
     struct http_response resp;
     char *client, *server; /* "ip:port", IPv6 in brackets; may be NULL */

@@ -11,12 +11,12 @@
 
 struct outfile {
     int fd;
-    bool own;       /* close fd on outfile_close */
+    bool own; /* close fd on outfile_close */
     char *path;
-    struct buf pending; /* whole records waiting for one write */
-    size_t flush_at;    /* write when pending reaches this many bytes */
+    struct buf pending;       /* whole records waiting for one write */
+    size_t flush_at;          /* write when pending reaches this many bytes */
     unsigned long long bytes; /* bytes written so far */
-    int err_no;         /* errno of the first failed write */
+    int err_no;               /* errno of the first failed write */
 };
 
 /* Open path for writing (truncate, or append when append is set) with mode

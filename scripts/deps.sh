@@ -5,7 +5,7 @@ set -e
 goal=${1:-test}
 base="build-essential pkg-config libpcap-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev zlib1g-dev"
 case "$goal" in
-test)  pkgs="$base tcpdump curl python3 iproute2 procps clang valgrind time chromium tshark cppcheck" ;;
+test)  pkgs="$base tcpdump curl python3 iproute2 procps clang valgrind time chromium tshark cppcheck clang-format" ;;
 demo)  pkgs="$base tcpdump curl python3 procps" ;;
 bench) pkgs="$base tcpdump curl procps python3 nginx wrk tshark nodejs time valgrind"
        # nodesource's nodejs bundles npm and conflicts with Debian's npm package.

@@ -16,7 +16,7 @@ bin=${CUTOVER_BIN:?}
 root=${CUTOVER_ROOT:?}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_bounds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
 [ -x "$bin/cutover-capture" ] || { echo "cutover-capture is not built yet" >&2; exit 77; }
 [ -x /usr/bin/time ] || { echo "GNU time is not installed (package time; scripts/deps.sh test)" >&2; exit 77; }
 command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }

@@ -20,7 +20,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
 command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
 have() { [ -x "$bin/cutover-$1" ]; }
 have capture || have replay || { echo "neither cutover-capture nor cutover-replay is built yet" >&2; exit 77; }

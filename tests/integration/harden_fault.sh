@@ -15,7 +15,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
 [ -x "$bin/cutover-replay" ] || { echo "cutover-replay is not built yet" >&2; exit 77; }
 command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
 

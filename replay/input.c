@@ -179,15 +179,16 @@ enum cut_err input_next(struct input *in, struct exchange *x)
     default:
         break;
     }
-    enum cut_err e = har_reader_next(in->har, x);
-    /* A torn last line is reported by the reader with CUT_EOF: it is bad
-     * input all the same (a writer died mid-record). */
-    if (e == CUT_EOF && har_reader_torn(in->har) && !in->eof) {
-        in->eof = true;
-        snprintf(in->err, sizeof in->err, "%s", har_reader_error(in->har));
-        return CUT_EPARSE;
-    }
-    return e;
+    return har_reader_next(in->har, x);
+}
+
+const char *input_warning(const struct input *in)
+{
+    /* A torn last line (a writer killed mid-record) is skipped, as every
+     * reader of the project does, and said once. */
+    if (in->kind == INPUT_HAR && in->har && har_reader_torn(in->har))
+        return har_reader_error(in->har);
+    return NULL;
 }
 
 const char *input_error(const struct input *in)

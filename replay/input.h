@@ -22,6 +22,9 @@ enum cut_err input_open(struct input **out, const char *path);
  * "FILE:LINE: reason", and the next call goes on after it; CUT_EIO. */
 enum cut_err input_next(struct input *in, struct exchange *x);
 const char *input_error(const struct input *in);
+/* What the reader skipped with a warning at the end (a torn last line), or
+ * NULL. */
+const char *input_warning(const struct input *in);
 enum input_kind input_kind(const struct input *in);
 /* The descriptor to poll for a live input; -1 otherwise. */
 int input_fd(const struct input *in);

@@ -425,6 +425,8 @@ static bool open_next_input(struct replay *R)
 
 static void close_input(struct replay *R)
 {
+    const char *warn = input_warning(R->in);
+    if (warn) log_error("warning: %s", warn); /* lost data is said even with -q */
     input_free(R->in);
     R->in = NULL;
     R->input_idx++;
@@ -459,7 +461,7 @@ static void bad_input(struct replay *R)
 static enum cut_err fetch(struct replay *R, int64_t now)
 {
     struct exchange *x = &R->next;
-    while (!R->fatal) {
+    while (!R->fatal && !stop_signal) {
         if (!R->in && !open_next_input(R)) return CUT_EOF;
         enum cut_err e = input_next(R->in, x);
         if (e == CUT_EAGAIN) return e;

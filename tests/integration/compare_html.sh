@@ -47,6 +47,8 @@ need(t.tags <= ours, "unexpected elements: %s" % (t.tags - ours))
 need(not t.bad, "event handler or javascript: URL attributes: %s" % t.bad[:3])
 need("&lt;script&gt;document.title=" in text, "the injected script is shown escaped")
 need('http-equiv="Content-Security-Policy"' in text and "default-src 'none'" in text, "CSP meta")
+need("script-src 'sha256-" in text and "script-src 'unsafe-inline'" not in text,
+     "CSP allows only the report's own script, by hash")
 need("\u2028" not in text and "\u2029" not in text, "U+2028/2029 written as references")
 need("\ufffd" in text, "broken UTF-8 replaced by U+FFFD")
 need(re.search(r"<link|<iframe|<object|<embed|@import|url\(", low) is None, "nothing loaded")

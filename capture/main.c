@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +371,41 @@ static void refresh_kernel_stats(struct capture *C)
     }
 }
 
+/* The packet layer's counters that say what it could not follow or shed,
+ * so that a capture can be reconciled with the traffic (a SYN flood at
+ * --max-flows shows up here, not as lost requests). */
+static const struct {
+    const char *name;
+    size_t off;
+} packet_counters[] = {
+    {"truncated", offsetof(struct packet_stats, truncated)},
+    {"invalid", offsetof(struct packet_stats, invalid)},
+    {"unsupported_link", offsetof(struct packet_stats, unsupported_link)},
+    {"non_ip", offsetof(struct packet_stats, non_ip)},
+    {"non_tcp", offsetof(struct packet_stats, non_tcp)},
+    {"frag_dropped", offsetof(struct packet_stats, frag_dropped)},
+    {"flows_expired", offsetof(struct packet_stats, flows_expired)},
+    {"flows_evicted", offsetof(struct packet_stats, flows_evicted)},
+    {"flows_dropped", offsetof(struct packet_stats, flows_dropped)},
+    {"buffer_shed", offsetof(struct packet_stats, buffer_shed)},
+    {"gap_bytes", offsetof(struct packet_stats, gap_bytes)},
+};
+
+static uint64_t packet_counter(const struct packet_stats *ps, size_t i)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)ps + packet_counters[i].off, sizeof v);
+    return v;
+}
+
+/* The counters as "name=value …", or as JSON members. */
+static void packet_line(FILE *f, const struct packet_stats *ps, bool json)
+{
+    for (size_t i = 0; i < sizeof packet_counters / sizeof packet_counters[0]; i++)
+        fprintf(f, json ? "%s\"%s\":%llu" : "%s%s=%llu", i ? (json ? "," : " ") : "",
+                packet_counters[i].name, (unsigned long long)packet_counter(ps, i));
+}
+
 static void print_stats(struct capture *C, const char *when)
 {
     if (C->o.quiet) return;
@@ -399,6 +435,9 @@ static void print_stats(struct capture *C, const char *when)
     fprintf(stderr, "%s: %s: lost requests: %s\n", log_prog(), when, l);
     lost_line(l, sizeof l, as->lost_responses);
     fprintf(stderr, "%s: %s: lost responses: %s\n", log_prog(), when, l);
+    fprintf(stderr, "%s: %s: packet layer: ", log_prog(), when);
+    packet_line(stderr, ps, false);
+    fputc('\n', stderr);
 }
 
 static void json_counts(FILE *f, const char *key, const uint64_t *v)
@@ -451,7 +490,9 @@ static void write_stats_json(struct capture *C)
             (unsigned long long)sum_lost(as->lost_responses));
     json_counts(f, "lost_requests", as->lost_requests);
     json_counts(f, "lost_responses", as->lost_responses);
-    fputs("}\n", f);
+    fputs(",\"packet_layer\":{", f);
+    packet_line(f, ps, true);
+    fputs("}}\n", f);
     fclose(f);
     if (outfile_put(&of, text, len) != CUT_OK || outfile_close(&of, false) != CUT_OK) {
         log_error("%s: write: %s", C->o.stats_json, strerror(of.err_no ? of.err_no : EIO));

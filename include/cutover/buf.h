@@ -34,7 +34,8 @@ enum cut_err buf_append(struct buf *b, const void *p, size_t n);
 enum cut_err buf_puts(struct buf *b, const char *s);
 enum cut_err buf_putc(struct buf *b, char c);
 enum cut_err buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Drop the first n bytes (n <= len). Can't fail. */
 void buf_consume(struct buf *b, size_t n);
 /* Shorten to n bytes (n <= len). Can't fail. */

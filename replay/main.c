@@ -170,7 +170,7 @@ static const char usage_text[] =
     "selection:\n"
     "      --include 'M GLOB'     only these methods and path globs (repeatable)\n"
     "      --exclude 'M GLOB'     not these (repeatable)\n"
-    "      --sample PCT           a stable PCT%% share by id\n"
+    "      --sample PCT           a stable PCT percent share by id\n"
     "      --shard K/N            the K-th (1..N) of N stable shares by id\n"
     "      --limit N              at most N records\n"
     "other:\n"

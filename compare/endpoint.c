@@ -20,16 +20,6 @@ static int is_num_char(int c)
     return isdigit(c) || c == '.' || c == '-' || c == '+';
 }
 
-static bool is_uuid(const char *s, size_t n)
-{
-    if (n != 36) return false;
-    for (size_t i = 0; i < n; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
-    }
-    return true;
-}
-
 static bool has_digit(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -56,7 +46,7 @@ bool endpoint_segment_is_id(const char *s, size_t n)
 {
     if (n == 0) return false;
     if (all_of(s, n, is_num_char) && has_digit(s, n)) return true;
-    if (is_uuid(s, n)) return true;
+    if (cmp_is_uuid(s, n)) return true;
     if (n >= 8 && all_of(s, n, isxdigit) && has_digit(s, n)) return true;
     if (n >= 16 && all_of(s, n, is_token_char) && has_digit(s, n)) return true;
     /* "msg000192", "INV-2024-0042": many digits, unlike "v1" or "oauth2" */

@@ -37,7 +37,7 @@ const char *cmp_shape_name(int s)
 
 /* ---- shapes ---- */
 
-static bool is_uuid(const char *s, size_t n)
+bool cmp_is_uuid(const char *s, size_t n)
 {
     if (n != 36) return false;
     for (size_t i = 0; i < n; i++) {
@@ -117,7 +117,7 @@ enum cmp_shape cmp_shape_of(const struct jv *v, uint32_t *lenclass)
     if (v->type != JV_STR) return SHAPE_NONE;
     const char *s = v->u.s;
     size_t n = v->n;
-    if (is_uuid(s, n)) return SHAPE_UUID;
+    if (cmp_is_uuid(s, n)) return SHAPE_UUID;
     if (is_iso8601(s, n)) return SHAPE_ISO8601;
     if (digits(s, n) && n >= 9 && n <= 17) {
         int ec = epoch_class(strtod(s, NULL));

@@ -167,9 +167,9 @@ enum cmp_shape {
     SHAPE_EPOCH_MS,
     SHAPE_EPOCH_US,
 };
-/* Shape and length class of a leaf value; SHAPE_NONE for anything else. */
 /* Whether s[0..n) is a UUID (8-4-4-4-12 hex): an id in a path, noise in a body. */
 bool cmp_is_uuid(const char *s, size_t n);
+/* Shape and length class of a leaf value; SHAPE_NONE for anything else. */
 enum cmp_shape cmp_shape_of(const struct jv *v, uint32_t *lenclass);
 const char *cmp_shape_name(int s);
 

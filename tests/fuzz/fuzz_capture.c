@@ -15,15 +15,7 @@
 #include "../../capture/assemble.h"
 #include "../../capture/packet.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
+#include "fuzz_util.h"
 
 static const int links[] = {1, 0, 108, 101, 113, 276, 228, 229, 12, 14};
 

@@ -12,32 +12,7 @@
 #include "cutover/gor.h"
 #include "cutover/har.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
-
-static char tmp_path[64];
-
-static void remove_tmp(void)
-{
-    if (tmp_path[0]) unlink(tmp_path);
-}
-
-static const char *tmp_file(void)
-{
-    if (!tmp_path[0]) {
-        const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        snprintf(tmp_path, sizeof tmp_path, "%s/fuzz_gor.%ld", dir, (long)getpid());
-        atexit(remove_tmp);
-    }
-    return tmp_path;
-}
+#include "fuzz_util.h"
 
 /* What the reader hands to replay must survive the record codec. */
 static void as_har(const struct exchange *x)
@@ -57,13 +32,13 @@ static void as_har(const struct exchange *x)
 
 static void read_file(const uint8_t *data, size_t size, bool pair)
 {
-    FILE *f = fopen(tmp_file(), "wb");
+    FILE *f = fopen(fuzz_tmp_file("fuzz_gor"), "wb");
     if (!f) return;
     size_t w = fwrite(data, 1, size, f);
     fclose(f);
     if (w != size) return;
     struct gor_reader *r;
-    if (gor_reader_open(&r, tmp_file(), pair) != CUT_OK) return;
+    if (gor_reader_open(&r, fuzz_tmp_file("fuzz_gor"), pair) != CUT_OK) return;
     struct exchange x;
     exchange_init(&x);
     for (int i = 0; i < 10000; i++) {

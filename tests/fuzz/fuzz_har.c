@@ -12,34 +12,9 @@
 
 #include "cutover/har.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 /* An invariant the code promises; a broken one is a bug, so crash. */
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
-
-static char tmp_path[64];
-
-static void remove_tmp(void)
-{
-    if (tmp_path[0]) unlink(tmp_path);
-}
-
-static const char *tmp_file(void)
-{
-    if (!tmp_path[0]) {
-        const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        snprintf(tmp_path, sizeof tmp_path, "%s/fuzz_har.%ld", dir, (long)getpid());
-        atexit(remove_tmp);
-    }
-    return tmp_path;
-}
-
 static void round_trip(const char *p, size_t n)
 {
     struct exchange x, y;
@@ -64,13 +39,13 @@ static void round_trip(const char *p, size_t n)
 
 static void read_stream(const uint8_t *data, size_t size, size_t max_line, int raw)
 {
-    FILE *f = fopen(tmp_file(), "wb");
+    FILE *f = fopen(fuzz_tmp_file("fuzz_har"), "wb");
     if (!f) return;
     size_t w = fwrite(data, 1, size, f);
     fclose(f);
     if (w != size) return;
     struct har_reader *r;
-    if (har_reader_open(&r, tmp_file(), max_line) != CUT_OK) return;
+    if (har_reader_open(&r, fuzz_tmp_file("fuzz_har"), max_line) != CUT_OK) return;
     struct exchange x;
     exchange_init(&x);
     /* Every record or error returned consumes at least one byte: more

@@ -12,19 +12,11 @@
 #include "cutover/http1.h"
 #include "cutover/zcodec.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 #define MAX_HEADERS 64
 
 /* An invariant the code promises; a broken one is a bug, so crash. */
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
-
 static int within(const char *base, size_t n, const char *p, size_t len)
 {
     return p >= base && len <= n && (size_t)(p - base) <= n - len;

@@ -14,17 +14,9 @@
 #include "cutover/jdiff.h"
 #include "cutover/jpath.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 /* An invariant the code promises; a broken one is a bug, so crash. */
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
-
 static enum cut_err on_diff(void *ctx, enum jdiff_kind kind, const char *path, size_t pathlen,
                             const struct jv *a, const struct jv *b)
 {

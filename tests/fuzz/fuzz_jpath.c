@@ -12,7 +12,7 @@
 
 #include "cutover/jpath.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static const char doc_text[] =
     "{\"id\":\"m-1\",\"to\":\"+15550100\",\"a\":{\"b\":[1,{\"id\":2,\"c\":[[],{}]},\"x\"]},"
@@ -20,14 +20,6 @@ static const char doc_text[] =
     "\"we.ird\":{\"k'q\":true,\"\":0},\"deep\":{\"deep\":{\"deep\":{\"id\":[4,5]}}}}";
 
 /* An invariant the code promises; a broken one is a bug, so crash. */
-#define check(ok) check_at((ok), #ok, __LINE__)
-static void check_at(int ok, const char *what, int line)
-{
-    if (ok) return;
-    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    abort();
-}
-
 static json_t *to_marker(json_t *old, void *ctx)
 {
     (void)old;

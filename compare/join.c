@@ -393,6 +393,32 @@ static void warn_bad(struct join_stats *st, const char *what)
     join_warn_bad(st, what);
 }
 
+/* The next record of s that has an _id: bad lines and records without an
+ * id are counted (warn_bad) and passed over. CUT_EOF at the end; another
+ * error is a fault, described in err. */
+static enum cut_err src_record(struct src *s, struct join_stats *st, const char **line, size_t *n,
+                               long long *off, const char **id, size_t *idlen, char *err,
+                               size_t errlen)
+{
+    for (;;) {
+        enum cut_err e = src_line(s, line, n, off);
+        if (e == CUT_EOF) return e;
+        if (e == CUT_EPARSE) {
+            warn_bad(st, har_reader_error(s->r));
+            continue;
+        }
+        if (e) {
+            snprintf(err, errlen, "%s", har_reader_error(s->r));
+            return e;
+        }
+        if (!join_line_id(&s->ids, *line, *n, id, idlen)) return CUT_OK;
+        char why[600];
+        snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
+                 har_reader_line(s->r));
+        warn_bad(st, why);
+    }
+}
+
 /* Read a whole source into an index, spooling it when it can't be read
  * again by offset. */
 static enum cut_err index_build(struct index *ix, struct src *s, struct join_stats *st, char *err,
@@ -418,23 +444,9 @@ static enum cut_err index_build(struct index *ix, struct src *s, struct join_sta
         const char *line, *id;
         size_t n, idlen;
         long long off;
-        enum cut_err e = src_line(s, &line, &n, &off);
+        enum cut_err e = src_record(s, st, &line, &n, &off, &id, &idlen, err, errlen);
         if (e == CUT_EOF) break;
-        if (e == CUT_EPARSE) {
-            warn_bad(st, har_reader_error(s->r));
-            continue;
-        }
-        if (e) {
-            snprintf(err, errlen, "%s", har_reader_error(s->r));
-            return e;
-        }
-        if (join_line_id(&s->ids, line, n, &id, &idlen)) {
-            char why[600];
-            snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
-                     har_reader_line(s->r));
-            warn_bad(st, why);
-            continue;
-        }
+        if (e) return e;
         if (spool >= 0) {
             off = (long long)spool_off;
             e = buf_append(&ix->spool, line, n);
@@ -509,23 +521,9 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
         const char *line, *id;
         size_t n, idlen;
         long long off;
-        enum cut_err e = src_line(s, &line, &n, &off);
+        enum cut_err e = src_record(s, st, &line, &n, &off, &id, &idlen, err, errlen);
         if (e == CUT_EOF) break;
-        if (e == CUT_EPARSE) {
-            warn_bad(st, har_reader_error(s->r));
-            continue;
-        }
-        if (e) {
-            snprintf(err, errlen, "%s", har_reader_error(s->r));
-            return e;
-        }
-        if (join_line_id(&s->ids, line, n, &id, &idlen)) {
-            char why[600];
-            snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
-                     har_reader_line(s->r));
-            warn_bad(st, why);
-            continue;
-        }
+        if (e) return e;
         bool found, dup, sfound = false, sdup;
         if ((e = index_take(&j->ix, id, idlen, &found, &dup))) return e;
         if (dup) {

@@ -178,8 +178,24 @@ static enum cut_err load_thresholds(json_t *obj, struct cmp_thresholds *t, char 
     return CUT_OK;
 }
 
-static enum cut_err load_rules(json_t *arr, const char *what, struct cmp_rules *r, char *err,
-                               size_t errlen)
+/* Adds one string of a config array to its list (rules or plain strings). */
+typedef enum cut_err (*add_string_fn)(void *list, const char *text, char *err, size_t errlen);
+
+static enum cut_err add_rule(void *list, const char *text, char *err, size_t errlen)
+{
+    return cmp_rules_add(list, text, err, errlen);
+}
+
+static enum cut_err add_plain(void *list, const char *text, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return cmp_strings_add(list, text);
+}
+
+/* A config member that must be an array of strings, each handed to add. */
+static enum cut_err load_array(json_t *arr, const char *what, add_string_fn add, void *list,
+                               char *err, size_t errlen)
 {
     size_t i;
     json_t *v;
@@ -194,32 +210,22 @@ static enum cut_err load_rules(json_t *arr, const char *what, struct cmp_rules *
             snprintf(err, errlen, "\"%s\"[%zu] is not a string", what, i);
             return CUT_EINVAL;
         }
-        enum cut_err e = cmp_rules_add(r, json_string_value(v), err, errlen);
+        enum cut_err e = add(list, json_string_value(v), err, errlen);
         if (e) return e;
     }
     return CUT_OK;
 }
 
+static enum cut_err load_rules(json_t *arr, const char *what, struct cmp_rules *r, char *err,
+                               size_t errlen)
+{
+    return load_array(arr, what, add_rule, r, err, errlen);
+}
+
 static enum cut_err load_strings(json_t *arr, const char *what, struct cmp_strings *s, char *err,
                                  size_t errlen)
 {
-    size_t i;
-    json_t *v;
-    if (!arr) return CUT_OK;
-    if (!json_is_array(arr)) {
-        snprintf(err, errlen, "\"%s\" must be an array of strings", what);
-        return CUT_EINVAL;
-    }
-    json_array_foreach(arr, i, v)
-    {
-        if (!json_is_string(v)) {
-            snprintf(err, errlen, "\"%s\"[%zu] is not a string", what, i);
-            return CUT_EINVAL;
-        }
-        enum cut_err e = cmp_strings_add(s, json_string_value(v));
-        if (e) return e;
-    }
-    return CUT_OK;
+    return load_array(arr, what, add_plain, s, err, errlen);
 }
 
 static enum cut_err load_overrides(struct cmp_opts *o, json_t *obj, char *err, size_t errlen)

@@ -40,6 +40,7 @@ struct redactor {
     struct token_slot cache[TOKEN_CACHE];
     char **names;
     size_t nnames;
+    uint64_t name_lens; /* bit n: some name has length n (63: 63 or more) */
     struct jpath **paths;
     size_t npaths;
     struct redact_stats st;
@@ -54,15 +55,34 @@ static enum cut_err grow_push(void ***v, size_t *n, void *item)
     return CUT_OK;
 }
 
+static uint64_t len_bit(size_t n)
+{
+    return (uint64_t)1 << (n < 63 ? n : 63);
+}
+
+/* Every header of every exchange is looked up here: the length mask turns
+ * most of them away before any string comparison. */
+static bool is_redacted_name(const struct redactor *r, const char *name)
+{
+    size_t n = strlen(name);
+    if (!(r->name_lens & len_bit(n))) return false;
+    for (size_t i = 0; i < r->nnames; i++)
+        if (text_ieq(name, n, r->names[i])) return true;
+    return false;
+}
+
 enum cut_err redact_add_header(struct redactor *r, const char *name)
 {
-    for (size_t i = 0; i < r->nnames; i++)
-        if (text_ieq(name, strlen(name), r->names[i])) return CUT_OK;
+    if (is_redacted_name(r, name)) return CUT_OK;
     char *dup = strdup(name);
     if (!dup) return CUT_ENOMEM;
     enum cut_err e = grow_push((void ***)&r->names, &r->nnames, dup);
-    if (e) free(dup);
-    return e;
+    if (e) {
+        free(dup);
+        return e;
+    }
+    r->name_lens |= len_bit(strlen(name));
+    return CUT_OK;
 }
 
 enum cut_err redact_new(struct redactor **out)
@@ -193,13 +213,6 @@ void redact_token(struct redactor *r, const void *v, size_t n, char *out)
         memcpy(slot->value, v, n);
         memcpy(slot->token, out, sizeof slot->token);
     }
-}
-
-static bool is_redacted_name(const struct redactor *r, const char *name)
-{
-    for (size_t i = 0; i < r->nnames; i++)
-        if (text_ieq(name, strlen(name), r->names[i])) return true;
-    return false;
 }
 
 static enum cut_err redact_headers(struct redactor *r, struct headers *h)

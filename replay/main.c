@@ -38,6 +38,7 @@ struct opts {
     int pace_opts; /* how many of --speed/--rate/--max were given */
     double speed, rate, max_wait_s, timeout_s, stats_interval;
     long concurrency, loop;
+    enum send_engine engine;
     bool resume, dry_run, insecure, quiet, skip_bad;
 };
 
@@ -104,6 +105,7 @@ enum {
     OPT_INSECURE,
     OPT_STATS,
     OPT_ON_BAD,
+    OPT_ENGINE,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -138,6 +140,7 @@ static const struct option long_opts[] = {
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"stats-interval", required_argument, NULL, OPT_STATS},
     {"on-bad-input", required_argument, NULL, OPT_ON_BAD},
+    {"engine", required_argument, NULL, OPT_ENGINE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -179,6 +182,8 @@ static const char usage_text[] =
     "      --on-bad-input skip|fail  a bad input record (default: fail, exit 2)\n"
     "      --cacert FILE          CA bundle for https\n"
     "      --insecure             do not verify TLS certificates\n"
+    "      --engine auto|native|curl  HTTP client (default auto: native for http://,\n"
+    "                             libcurl for https://)\n"
     "      --stats-interval S     a progress line every S seconds when not on a terminal\n"
     "  -q, --quiet                no progress, no summary\n"
     "      --help, --version\n"
@@ -227,6 +232,22 @@ static void add_or_die(enum cut_err e, const char *opt, const char *arg, const c
         snprintf(msg, sizeof msg, "%s %s: invalid", opt, arg);
         usage_error("%s", msg);
     }
+}
+
+static const char *const engine_names[] = {
+    [SEND_ENGINE_AUTO] = "auto",
+    [SEND_ENGINE_NATIVE] = "native",
+    [SEND_ENGINE_CURL] = "curl",
+};
+
+static enum cut_err parse_engine(const char *s, enum send_engine *out)
+{
+    for (size_t i = 0; i < sizeof engine_names / sizeof *engine_names; i++)
+        if (strcmp(s, engine_names[i]) == 0) {
+            *out = (enum send_engine)i;
+            return CUT_OK;
+        }
+    return CUT_EINVAL;
 }
 
 static void parse_opt(struct replay *R, int c, const char *arg)
@@ -330,6 +351,9 @@ static void parse_opt(struct replay *R, int c, const char *arg)
             usage_error("--on-bad-input %s: skip or fail", arg);
         o->skip_bad = strcmp(arg, "skip") == 0;
         break;
+    case OPT_ENGINE:
+        if (parse_engine(arg, &o->engine)) usage_error("--engine %s: auto, native or curl", arg);
+        break;
     case OPT_HELP:
         fputs(usage_text, stdout);
         exit(0);
@@ -360,6 +384,11 @@ static void parse_args(struct replay *R, int argc, char **argv)
     o->loop = 1;
     o->max_wait_s = -1;
     o->out = "-";
+    /* The default engine can come from the environment, so that the
+     * integration tests run the same scripts against both. */
+    const char *env = getenv("CUTOVER_REPLAY_ENGINE");
+    if (env && *env && parse_engine(env, &o->engine))
+        usage_error("CUTOVER_REPLAY_ENGINE=%s: auto, native or curl", env);
     int c;
     while ((c = getopt_long(argc, argv, "t:o:q", long_opts, NULL)) != -1) parse_opt(R, c, optarg);
     o->inputs = argv + optind;
@@ -378,6 +407,10 @@ static void parse_args(struct replay *R, int argc, char **argv)
         if (rewrite_target_parse(&R->tgt[1], o->secondary, why, sizeof why)) usage_error("%s", why);
         R->ndest = 2;
     }
+    for (int d = 0; d < R->ndest; d++)
+        if (o->engine == SEND_ENGINE_NATIVE && R->tgt[d].https)
+            usage_error("--engine native speaks plain http only (%s)",
+                        d ? o->secondary : o->target);
     new_run_id(R->run_id);
     add_or_die(rewrite_set_mark(&R->rw, o->mark ? o->mark : "X-Cutover-Replay", R->run_id),
                "--mark-header", o->mark ? o->mark : "", NULL);
@@ -714,7 +747,7 @@ static void run_loop(struct replay *R)
         struct curl_waitfd wfd = {.fd = R->in ? input_fd(R->in) : -1, .events = CURL_WAIT_POLLIN};
         bool watch = fe == CUT_EAGAIN && wfd.fd >= 0;
         if (sender_run(R->sender, wait_us(R, now), watch ? &wfd : NULL, watch ? 1 : 0)) {
-            log_error("libcurl multi interface failed");
+            log_error("the %s sender failed", engine_names[sender_engine(R->sender)]);
             R->fatal = CUT_ENET;
             R->fatal_status = 3;
         }
@@ -777,9 +810,12 @@ int main(int argc, char **argv)
         .cacert = R.o.cacert,
         .insecure = R.o.insecure,
         .max_body = (size_t)256 << 20,
+        .engine = R.o.engine,
+        .url = {R.o.target, R.o.secondary},
     };
     if (sender_new(&R.sender, &so, on_done, &R)) {
-        log_error("cannot set up libcurl");
+        log_error("cannot set up the %s sender",
+                  engine_names[sender_pick_engine(so.engine, so.url, so.ndest)]);
         return 3;
     }
     install_signals();

@@ -1,8 +1,8 @@
-/* send.c: the libcurl multi sender, driven as curl's own tool drives it
- * (src/tool_operate.c): CURLOPT_PRIVATE per transfer, one loop draining
- * curl_multi_info_read, easy handles reused so their connections stay warm.
- * Nothing is allocated per request once the slots have grown to the sizes
- * the traffic needs: the header list is built from the slot's own nodes. */
+/* send.c: the sender's API, the libcurl multi engine behind it, driven as
+ * curl's own tool drives it (src/tool_operate.c): CURLOPT_PRIVATE per
+ * transfer, one loop draining curl_multi_info_read, easy handles reused so
+ * their connections stay warm; and the dispatch to the native engine
+ * (h1send.c), which shares the body and error handling below. */
 #include "send.h"
 
 #include <errno.h>
@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "cutover/zcodec.h"
+#include "h1send.h"
 
 struct sender {
+    struct h1send *h1; /* the native engine; NULL: libcurl's */
     CURLM *multi;
     struct sender_opts o;
     struct send_slot *slots; /* concurrency * ndest */
@@ -216,6 +218,17 @@ enum cut_err sender_new(struct sender **out, const struct sender_opts *o, send_d
     struct sender *s = calloc(1, sizeof *s);
     if (!s) return CUT_ENOMEM;
     s->o = *o;
+    s->timer_fd = -1;
+    s->o.engine = sender_pick_engine(o->engine, o->url, o->ndest == 2 ? 2 : 1);
+    if (s->o.engine == SEND_ENGINE_NATIVE) {
+        enum cut_err e = h1send_new(&s->h1, &s->o, done, ctx);
+        if (e) {
+            free(s);
+            return e;
+        }
+        *out = s;
+        return CUT_OK;
+    }
     if (s->o.ndest < 1 || s->o.ndest > 2) s->o.ndest = 1;
     if (!s->o.concurrency) s->o.concurrency = 1;
     s->done = done;
@@ -244,6 +257,7 @@ enum cut_err sender_new(struct sender **out, const struct sender_opts *o, send_d
 void sender_free(struct sender *s)
 {
     if (!s) return;
+    h1send_free(s->h1);
     for (size_t i = 0; s->slots && i < s->nslots; i++) {
         struct send_slot *slot = &s->slots[i];
         if (!slot->easy) continue;
@@ -262,11 +276,13 @@ void sender_free(struct sender *s)
 
 size_t sender_free_slots(const struct sender *s, int dest)
 {
+    if (s->h1) return h1send_free_slots(s->h1, dest);
     return s->nfree[dest];
 }
 
 struct send_slot *sender_acquire(struct sender *s, int dest)
 {
+    if (s->h1) return h1send_acquire(s->h1, dest);
     struct send_slot *slot = s->free_list[dest];
     if (!slot) return NULL;
     s->free_list[dest] = slot->next_free;
@@ -277,6 +293,10 @@ struct send_slot *sender_acquire(struct sender *s, int dest)
 
 void sender_release(struct sender *s, struct send_slot *slot)
 {
+    if (s->h1) {
+        h1send_release(s->h1, slot);
+        return;
+    }
     slot->next_free = s->free_list[slot->dest];
     s->free_list[slot->dest] = slot;
     s->nfree[slot->dest]++;
@@ -284,7 +304,20 @@ void sender_release(struct sender *s, struct send_slot *slot)
 
 size_t sender_in_flight(const struct sender *s)
 {
-    return s->in_flight;
+    return s->h1 ? h1send_in_flight(s->h1) : s->in_flight;
+}
+
+enum send_engine sender_engine(const struct sender *s)
+{
+    return s->h1 ? SEND_ENGINE_NATIVE : SEND_ENGINE_CURL;
+}
+
+enum send_engine sender_pick_engine(enum send_engine want, const char *const *url, int n)
+{
+    if (want != SEND_ENGINE_AUTO) return want;
+    for (int i = 0; i < n; i++)
+        if (!url[i] || strncasecmp(url[i], "http://", 7) != 0) return SEND_ENGINE_CURL;
+    return SEND_ENGINE_NATIVE;
 }
 
 /* ---- request ---- */
@@ -344,7 +377,7 @@ static void finish(struct sender *s, struct send_slot *slot)
     sender_release(s, slot);
 }
 
-static void reset_response(struct send_slot *slot)
+void send_slot_reset(struct send_slot *slot)
 {
     struct http_response *r = &slot->x.resp;
     headers_release(&r->headers);
@@ -366,9 +399,13 @@ static void reset_response(struct send_slot *slot)
 
 void sender_start(struct sender *s, struct send_slot *slot, int64_t now_us)
 {
+    if (s->h1) {
+        h1send_start(s->h1, slot, now_us);
+        return;
+    }
     CURL *e = slot->easy;
     const struct http_request *r = &slot->x.req;
-    reset_response(slot);
+    send_slot_reset(slot);
     slot->start_us = now_us;
     slot->x.started_us = sender_wall_us();
     if (build_headers(slot) != CUT_OK) {
@@ -424,9 +461,7 @@ static void read_timings(struct send_slot *slot)
     }
 }
 
-/* Store the body as capture does: decoded when gzip or deflate, with
- * compression set; bodySize stays the encoded length. */
-static void settle_body(struct sender *s, struct send_slot *slot)
+void send_settle_body(struct send_slot *slot, size_t max_body)
 {
     struct http_response *r = &slot->x.resp;
     const struct header *ce = headers_get(&r->headers, "Content-Encoding");
@@ -435,8 +470,7 @@ static void settle_body(struct sender *s, struct send_slot *slot)
     buf_reset(&r->body);
     if (ce && zcodec_from_name(ce->value, strlen(ce->value), &kind) && kind != ZCODEC_IDENTITY &&
         slot->raw.len) {
-        enum cut_err e =
-            zcodec_decode(kind, slot->raw.data, slot->raw.len, &r->body, s->o.max_body);
+        enum cut_err e = zcodec_decode(kind, slot->raw.data, slot->raw.len, &r->body, max_body);
         if (e == CUT_OK || e == CUT_ELIMIT) {
             r->body_truncated = e == CUT_ELIMIT;
             (void)exchange_strset(&r->compression, zcodec_name(kind), strlen(zcodec_name(kind)));
@@ -449,7 +483,7 @@ static void settle_body(struct sender *s, struct send_slot *slot)
     r->body = slot->raw;
     slot->raw = t;
     r->body.max = 0;
-    slot->raw.max = s->o.max_body;
+    slot->raw.max = max_body;
     r->content_size = (int64_t)r->body.len;
 }
 
@@ -459,22 +493,28 @@ static void complete(struct sender *s, struct send_slot *slot, CURLcode rc)
     curl_easy_getinfo(slot->easy, CURLINFO_OS_ERRNO, &os_errno);
     read_timings(slot);
     slot->err = send_classify(rc, os_errno);
-    struct http_response *r = &slot->x.resp;
-    if (slot->err == SEND_OK) {
-        settle_body(s, slot);
-    } else {
-        const char *name = send_errkind_name(slot->err);
-        (void)exchange_strset(&slot->x.error, name, strlen(name));
-        headers_release(&r->headers);
-        buf_reset(&r->body);
-        r->status = 0;
-        r->body_size = r->content_size = 0;
-        r->headers_size = -1;
-        free(r->reason);
-        free(r->version);
-        r->reason = r->version = NULL;
-    }
+    if (slot->err == SEND_OK)
+        send_settle_body(slot, s->o.max_body);
+    else
+        send_slot_fail(slot, slot->err);
     finish(s, slot);
+}
+
+void send_slot_fail(struct send_slot *slot, enum send_errkind k)
+{
+    struct http_response *r = &slot->x.resp;
+    const char *name = send_errkind_name(k);
+    slot->err = k;
+    (void)exchange_strset(&slot->x.error, name, strlen(name));
+    headers_release(&r->headers);
+    buf_reset(&r->body);
+    r->status = 0;
+    r->body_size = r->content_size = 0;
+    r->headers_size = -1;
+    free(r->reason);
+    free(r->version);
+    free(r->compression);
+    r->reason = r->version = r->compression = NULL;
 }
 
 /* Hand every finished transfer to the callback; how many there were. */
@@ -523,6 +563,7 @@ static bool arm_timer(struct sender *s, int64_t wait_us)
 enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *extra,
                         unsigned nextra)
 {
+    if (s->h1) return h1send_run(s->h1, wait_us, extra, nextra);
     int running = 0;
     if (curl_multi_perform(s->multi, &running) != CURLM_OK) return CUT_ENET;
     /* A slot came free: the caller may have a request waiting for it, so

@@ -1,8 +1,9 @@
-/* send.h: the libcurl multi sender.  One thread, one multi handle, a fixed
- * pool of slots (an easy handle each, reused so connections stay warm);
- * every transfer carries its slot in CURLOPT_PRIVATE, and each pass of
- * sender_run drains curl_multi_info_read and hands finished slots to the
- * caller's callback with the response and timings filled in. */
+/* send.h: the sender.  One thread, a fixed pool of slots (each keeps its
+ * connection warm between requests), and a callback per finished request
+ * with the response and timings filled in.  Two engines behind one API:
+ * libcurl's multi interface (https, and --engine curl) and the native
+ * HTTP/1.1 engine of h1send.c (plain http, several times cheaper per
+ * request); sender_opts.engine picks one for the whole sender. */
 #ifndef CUTOVER_REPLAY_SEND_H
 #define CUTOVER_REPLAY_SEND_H
 
@@ -34,12 +35,15 @@ const char *send_errkind_name(enum send_errkind k);
 /* The kind a libcurl result maps to; os_errno is CURLINFO_OS_ERRNO. */
 enum send_errkind send_classify(CURLcode rc, long os_errno);
 
+struct h1conn;
+
 struct send_slot {
-    CURL *easy;
-    int dest;          /* which target: 0 primary, 1 secondary */
-    struct exchange x; /* the request as sent; the response is filled in */
-    int64_t due_us;    /* monotonic µs the request was due; < 0: no pacing */
-    int64_t start_us;  /* monotonic µs it was handed to libcurl */
+    CURL *easy;          /* curl engine; NULL in the native one */
+    struct h1conn *conn; /* native engine: the slot's own connection */
+    int dest;            /* which target: 0 primary, 1 secondary */
+    struct exchange x;   /* the request as sent; the response is filled in */
+    int64_t due_us;      /* monotonic µs the request was due; < 0: no pacing */
+    int64_t start_us;    /* monotonic µs it was handed to libcurl */
     enum send_errkind err;
     /* private */
     struct buf raw;     /* response body as received (maybe compressed) */
@@ -50,7 +54,15 @@ struct send_slot {
     struct send_slot *next_free;
 };
 
+enum send_engine {
+    SEND_ENGINE_AUTO = 0, /* native when every destination is http://, else curl */
+    SEND_ENGINE_NATIVE,
+    SEND_ENGINE_CURL,
+};
+
 struct sender_opts {
+    enum send_engine engine;
+    const char *url[2]; /* destination base URLs (native engine: resolved once) */
     size_t concurrency; /* slots per destination */
     int ndest;          /* 1 or 2 */
     long timeout_ms;    /* whole transfer */
@@ -93,6 +105,23 @@ enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *e
 int sender_poll_ms(int64_t wait_us);
 /* Transfers in flight. */
 size_t sender_in_flight(const struct sender *s);
+/* Which engine a sender runs (never SEND_ENGINE_AUTO). */
+enum send_engine sender_engine(const struct sender *s);
+/* The engine AUTO means for these URLs: native when all are http://. */
+enum send_engine sender_pick_engine(enum send_engine want, const char *const *url, int n);
+
+/* Shared by both engines (send.c). Clear slot's response and error for a
+ * new request. Can't fail. */
+void send_slot_reset(struct send_slot *slot);
+/* Store the received body (slot->raw) as capture does: decoded when gzip
+ * or deflate, with compression set; bodySize stays the encoded length.
+ * max_body caps the decoded body. Can't fail (an undecodable body is kept
+ * as it came). */
+void send_settle_body(struct send_slot *slot, size_t max_body);
+/* Turn slot into an error record of kind k: status 0, no headers or body,
+ * _error set. Can't fail. */
+void send_slot_fail(struct send_slot *slot, enum send_errkind k);
+
 /* Monotonic clock in µs (shared by main.c's pacing). */
 int64_t sender_now_us(void);
 /* Wall clock in epoch µs. */

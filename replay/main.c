@@ -799,7 +799,10 @@ int main(int argc, char **argv)
     progress_init(&R.prog, stderr, isatty(STDERR_FILENO), R.o.quiet, R.o.stats_interval,
                   R.start_us);
     if (R.o.dry_run) return dry_run(&R);
-    for (int i = 0; i < R.o.ninputs; i++) R.prog.total += input_count_hint(R.o.inputs[i]);
+    /* The total only feeds the progress line, and counting reads every
+     * input once more: not under -q. */
+    for (int i = 0; i < R.o.ninputs && !R.o.quiet; i++)
+        R.prog.total += input_count_hint(R.o.inputs[i]);
     R.prog.total *= (uint64_t)R.o.loop;
     open_outputs(&R);
     struct sender_opts so = {

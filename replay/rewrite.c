@@ -22,16 +22,26 @@
 /* Headers that describe one hop (RFC 9110 7.6.1) or that libcurl computes
  * from what it actually sends. Expect is dropped so that no request waits
  * on a 100-continue the candidate may never send. */
-static const char *const hop_headers[] = {
-    "Connection",     "Keep-Alive", "Transfer-Encoding", "TE", "Upgrade", "Trailer",
-    "Content-Length", "Expect",     "Proxy-Connection",
+#define HOP(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+static const struct {
+    const char *name;
+    size_t len; /* compared first: this runs for every header of every request */
+} hop_headers[] = {
+    HOP("Connection"),       HOP("Keep-Alive"), HOP("Transfer-Encoding"), HOP("TE"),
+    HOP("Upgrade"),          HOP("Trailer"),    HOP("Content-Length"),    HOP("Expect"),
+    HOP("Proxy-Connection"),
 };
+#undef HOP
 
 bool rewrite_is_hop_header(const char *name)
 {
+    size_t n = strlen(name);
     for (size_t i = 0; i < sizeof hop_headers / sizeof *hop_headers; i++)
-        if (strcasecmp(name, hop_headers[i]) == 0) return true;
-    return strncasecmp(name, "Proxy-", 6) == 0;
+        if (hop_headers[i].len == n && strcasecmp(name, hop_headers[i].name) == 0) return true;
+    return n >= 6 && strncasecmp(name, "Proxy-", 6) == 0;
 }
 
 enum cut_err rewrite_init(struct rewrite *rw)
@@ -427,11 +437,16 @@ enum cut_err rewrite_request(struct rewrite *rw, struct http_request *req)
 enum cut_err rewrite_for_target(const struct rewrite *rw, const struct rewrite_target *t,
                                 struct http_request *req)
 {
-    struct buf u = BUF_INIT;
-    enum cut_err e = buf_printf(&u, "%s%s%s", t->base, t->prefix, req->target ? req->target : "/");
-    if (!e) e = exchange_strset(&req->url, u.data, u.len);
-    buf_free(&u);
-    if (e) return e;
+    /* Per request: plain copies, no printf and no scratch buffer. */
+    const char *target = req->target ? req->target : "/";
+    size_t bl = strlen(t->base), pl = strlen(t->prefix), tl = strlen(target);
+    char *url = malloc(bl + pl + tl + 1);
+    if (!url) return CUT_ENOMEM;
+    memcpy(url, t->base, bl);
+    memcpy(url + bl, t->prefix, pl);
+    memcpy(url + bl + pl, target, tl + 1);
+    free(req->url);
+    req->url = url;
     if (rw->preserve_host && headers_get(&req->headers, "Host")) return CUT_OK;
     return headers_set(&req->headers, "Host", t->authority);
 }

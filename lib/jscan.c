@@ -89,69 +89,29 @@ static int next_item(struct jscan *s, char close)
     return 1;
 }
 
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* Length of a valid \u escape at p (on the 'u'), a surrogate pair taken
- * whole; 0 when it is malformed or a lone surrogate. */
-static size_t check_u_escape(const char *p, const char *end)
-{
-    if (end - p < 5) return 0;
-    int cp = hex4(p + 1);
-    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return 0;
-    if (cp < 0xD800 || cp > 0xDBFF) return 5;
-    if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
-    int lo = hex4(p + 7);
-    return lo >= 0xDC00 && lo <= 0xDFFF ? 11 : 0;
-}
-
 /* The raw body of a string at s->p (on the opening quote): validated,
- * escapes checked, and s->p left after the closing quote. */
+ * escapes checked (a block at a time, text_jstr_scan), and s->p left after
+ * the closing quote. */
 static bool raw_string(struct jscan *s, const char **out, size_t *n, bool *esc)
 {
-    const char *q = ++s->p;
-    bool has_esc = false;
-    unsigned high = 0; /* any byte >= 0x80: only then is the UTF-8 check needed */
-    while (q < s->end && *q != '"') {
-        unsigned char c = (unsigned char)*q;
-        if (c >= 0x20 && c != '\\') {
-            high |= c;
-            q++;
-            continue;
-        }
-        if (c < 0x20) return s->p = q, fail(s, "control character in string");
-        if (c == '\\') {
-            has_esc = true;
-            if (++q >= s->end) break;
-            if (!strchr("\"\\/bfnrtu", *q)) return s->p = q, fail(s, "bad escape in string");
-            if (*q == 'u') {
-                size_t used = check_u_escape(q, s->end);
-                if (!used) return s->p = q, fail(s, "bad \\u escape in string");
-                q += used;
-                continue;
-            }
-        }
-        q++;
+    static const char *const why[] = {
+        [TEXT_JSTR_UNTERMINATED] = "unterminated string",
+        [TEXT_JSTR_CONTROL] = "control character in string",
+        [TEXT_JSTR_BAD_ESCAPE] = "bad escape in string",
+        [TEXT_JSTR_BAD_U] = "bad \\u escape in string",
+    };
+    const char *body = ++s->p;
+    struct text_jstr r = text_jstr_scan(body, (size_t)(s->end - body), TEXT_JSTR_STRICT);
+    if (r.end != TEXT_JSTR_OK) {
+        if (r.end != TEXT_JSTR_UNTERMINATED) s->p = body + r.at;
+        return fail(s, why[r.end]);
     }
-    if (q >= s->end) return fail(s, "unterminated string");
-    if ((high & 0x80) && !text_utf8_valid(s->p, (size_t)(q - s->p)))
+    if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at))
         return fail(s, "invalid UTF-8 in string");
-    *out = s->p;
-    *n = (size_t)(q - s->p);
-    *esc = has_esc;
-    s->p = q + 1;
+    *out = body;
+    *n = r.at;
+    *esc = r.seen & TEXT_JSTR_ESC;
+    s->p = body + r.at + 1;
     return true;
 }
 
@@ -171,43 +131,6 @@ bool jscan_element(struct jscan *s)
     return next_item(s, ']') == 1;
 }
 
-static bool put_utf8(struct buf *b, unsigned cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80)
-        u[0] = (char)cp, n = 1;
-    else if (cp < 0x800)
-        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 63)), n = 2;
-    else if (cp < 0x10000)
-        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 63)),
-        u[2] = (char)(0x80 | (cp & 63)), n = 3;
-    else
-        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 63)),
-        u[2] = (char)(0x80 | ((cp >> 6) & 63)), u[3] = (char)(0x80 | (cp & 63)), n = 4;
-    return buf_append(b, u, n) == CUT_OK;
-}
-
-/* Decode the escape at p (after the backslash); returns bytes consumed or 0. */
-static size_t decode_escape(const char *p, const char *end, struct buf *out)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *m = strchr(from, *p);
-    if (*p != 'u') return m && buf_putc(out, to[m - from]) == CUT_OK ? 1 : 0;
-    if (end - p < 5) return 0;
-    int cp = hex4(p + 1);
-    if (cp < 0) return 0;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
-        int lo = hex4(p + 7);
-        if (lo < 0xDC00 || lo > 0xDFFF) return 0;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        return put_utf8(out, (unsigned)cp) ? 11 : 0;
-    }
-    return put_utf8(out, (unsigned)cp) ? 5 : 0;
-}
-
 bool jscan_string(struct jscan *s, struct buf *out)
 {
     const char *raw;
@@ -216,16 +139,10 @@ bool jscan_string(struct jscan *s, struct buf *out)
     if (jscan_peek(s) != JS_STRING) return fail(s, "expected a string");
     if (!raw_string(s, &raw, &n, &esc)) return false;
     if (!esc) return buf_append(out, raw, n) == CUT_OK || fail(s, "out of memory");
-    const char *p = raw, *end = raw + n;
-    while (p < end) {
-        const char *bs = memchr(p, '\\', (size_t)(end - p));
-        const char *stop = bs ? bs : end;
-        if (buf_append(out, p, (size_t)(stop - p))) return fail(s, "out of memory");
-        if (!bs) break;
-        size_t used = decode_escape(bs + 1, end, out);
-        if (!used) return fail(s, "bad \\u escape in string");
-        p = bs + 1 + used;
-    }
+    /* Decoding never lengthens: room for n bytes, decoded in place. */
+    if (buf_grow(out, n)) return fail(s, "out of memory");
+    out->len += text_jstr_decode(raw, n, out->data + out->len);
+    out->data[out->len] = '\0';
     return true;
 }
 

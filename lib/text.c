@@ -146,3 +146,350 @@ bool text_ieq(const char *a, size_t alen, const char *b)
     size_t blen = strlen(b);
     return alen == blen && strncasecmp(a, b, alen) == 0;
 }
+
+/* ---- JSON string bodies ----
+ * A block of 16 bytes gives four bit masks (quotes, backslashes, control
+ * bytes, bytes >= 0x80). Escaped positions come from the backslash mask
+ * without a loop over the escapes (the odd-run arithmetic of simdjson), so
+ * a body full of \" costs the same per block as a plain one; only \u
+ * escapes, rare, are checked one by one. */
+
+struct jstr_masks {
+    uint32_t quote, bslash, ctrl, high;
+};
+
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#include <emmintrin.h>
+
+static void block_masks(const char *p, struct jstr_masks *m)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    m->quote = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    m->bslash = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    /* v <= 0x1f unsigned: min(v, 0x1f) == v */
+    m->ctrl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+    m->high = (uint32_t)_mm_movemask_epi8(v);
+}
+
+static uint32_t block_bslash(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+}
+
+/* Bytes of p[0..16) that may follow a backslash: "\/bfnrt and u apart. */
+static void block_escape_chars(const char *p, uint32_t *simple, uint32_t *u)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i s =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('b')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('f')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('n')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('r')));
+    s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('t')));
+    *simple = (uint32_t)_mm_movemask_epi8(s);
+    *u = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('u')));
+}
+#else
+/* Portable: exact per-byte tests on two 64-bit words (no borrow between
+ * bytes), then the high bit of each byte gathered into one bit. */
+#define ONES 0x0101010101010101ULL
+#define LOW7 0x7f7f7f7f7f7f7f7fULL
+#define HIGHS 0x8080808080808080ULL
+
+static uint64_t eq_bytes(uint64_t w, unsigned char c)
+{
+    uint64_t t = w ^ (ONES * c);
+    return ~(((t & LOW7) + LOW7) | t) & HIGHS;
+}
+
+static uint32_t gather(uint64_t m)
+{
+    uint32_t out = 0;
+    for (int i = 0; i < 8; i++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        out |= (uint32_t)((m >> (63 - 8 * i)) & 1) << i;
+#else
+        out |= (uint32_t)((m >> (8 * i + 7)) & 1) << i;
+#endif
+    }
+    return out;
+}
+
+static uint64_t ctrl_bytes(uint64_t w)
+{
+    return ~(((w & LOW7) + ONES * 0x60) | w) & HIGHS; /* < 0x20 */
+}
+
+static uint64_t quote_bytes(uint64_t w)
+{
+    return eq_bytes(w, '"');
+}
+
+static uint64_t bslash_bytes(uint64_t w)
+{
+    return eq_bytes(w, '\\');
+}
+
+static uint64_t high_bytes(uint64_t w)
+{
+    return w & HIGHS;
+}
+
+static uint64_t simple_escape_bytes(uint64_t w)
+{
+    return eq_bytes(w, '"') | eq_bytes(w, '\\') | eq_bytes(w, '/') | eq_bytes(w, 'b') |
+           eq_bytes(w, 'f') | eq_bytes(w, 'n') | eq_bytes(w, 'r') | eq_bytes(w, 't');
+}
+
+static uint64_t u_bytes(uint64_t w)
+{
+    return eq_bytes(w, 'u');
+}
+
+/* The 16-bit mask of the bytes of p[0..16) that test flags. */
+static uint32_t block_mask(const char *p, uint64_t (*test)(uint64_t))
+{
+    uint64_t w[2];
+    memcpy(w, p, 16);
+    return gather(test(w[0])) | gather(test(w[1])) << 8;
+}
+
+static void block_masks(const char *p, struct jstr_masks *m)
+{
+    m->quote = block_mask(p, quote_bytes);
+    m->bslash = block_mask(p, bslash_bytes);
+    m->ctrl = block_mask(p, ctrl_bytes);
+    m->high = block_mask(p, high_bytes);
+}
+
+static uint32_t block_bslash(const char *p)
+{
+    return block_mask(p, bslash_bytes);
+}
+
+static void block_escape_chars(const char *p, uint32_t *simple, uint32_t *u)
+{
+    *simple = block_mask(p, simple_escape_bytes);
+    *u = block_mask(p, u_bytes);
+}
+#endif
+
+/* The positions a backslash escapes, from the block's backslash mask;
+ * *carry is 1 when the block's first byte is escaped (a backslash ended the
+ * block before) and is set for the next block. Runs of backslashes pair up:
+ * a run that starts on an even bit escapes the byte after it when its
+ * length is odd, and the carry out of the addition marks the runs that
+ * start on odd bits. */
+static uint32_t escaped_of(uint32_t bs, uint32_t *carry)
+{
+    const uint32_t even = 0x5555;
+    bs &= ~*carry;
+    uint32_t follows = (bs << 1) | *carry;
+    uint32_t odd_starts = bs & ~even & ~follows;
+    uint32_t sum = odd_starts + bs;
+    *carry = sum >> 16;
+    return (even ^ (sum << 1)) & follows & 0xFFFF;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = hexval(p[i]);
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Length from the 'u' at p of a valid \u escape (5), or with strict of a
+ * surrogate pair taken whole (11); 0 when malformed. */
+static size_t u_escape_len(const char *p, const char *end, bool strict)
+{
+    if (end - p < 5) return 0;
+    int cp = hex4(p + 1);
+    if (cp < 0) return 0;
+    if (!strict || cp < 0xD800 || cp > 0xDFFF) return 5;
+    if (cp >= 0xDC00) return 0;
+    if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
+    int lo = hex4(p + 7);
+    return lo >= 0xDC00 && lo <= 0xDFFF ? 11 : 0;
+}
+
+/* The first error among the escapes and controls of the block at p + i
+ * (its 16 bytes readable at blk) below the closing quote: \u escapes are
+ * checked in order against p[0..n). *pair_lo is the offset of a low
+ * surrogate already checked with its high half. */
+__attribute__((noinline)) static enum text_jstr_end block_errors(const char *p, size_t n, size_t i,
+                                                                 const char *blk, uint32_t esc,
+                                                                 uint32_t ctrl, bool strict,
+                                                                 size_t *pair_lo, size_t *at)
+{
+    uint32_t simple = 0, u = 0;
+    if (esc) block_escape_chars(blk, &simple, &u);
+    uint32_t other = (esc & ~simple & ~u) | ctrl;
+    uint32_t first_other = other & (0u - other);
+    for (uint32_t us = esc & u; us; us &= us - 1) {
+        if (first_other && (us & (0u - us)) > first_other) break;
+        size_t pos = i + (size_t)__builtin_ctz(us);
+        if (strict && pos == *pair_lo) continue;
+        size_t len = u_escape_len(p + pos, p + n, strict);
+        if (!len) return *at = pos, TEXT_JSTR_BAD_U;
+        if (len == 11) *pair_lo = pos + 6;
+    }
+    if (!first_other) return TEXT_JSTR_OK;
+    *at = i + (size_t)__builtin_ctz(first_other);
+    return (ctrl & first_other) ? TEXT_JSTR_CONTROL : TEXT_JSTR_BAD_ESCAPE;
+}
+
+static struct text_jstr jstr_result(size_t at, enum text_jstr_end end, unsigned seen)
+{
+    struct text_jstr r = {at, end, seen};
+    return r;
+}
+
+/* The general loop, from the first block: escapes, controls, the tail. */
+__attribute__((noinline)) static struct text_jstr scan_blocks(const char *p, size_t n,
+                                                              unsigned flags)
+{
+    bool strict = flags & TEXT_JSTR_STRICT;
+    uint32_t carry = 0, high = 0;
+    unsigned found = 0;
+    size_t pair_lo = SIZE_MAX, at;
+    for (size_t i = 0; i < n; i += 16) {
+        struct jstr_masks m;
+        const char *blk = p + i;
+        char pad[16];
+        if (n - i < 16) {
+            /* The last bytes, padded with spaces (no stop, no high bit). */
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, p + i, n - i);
+            blk = pad;
+        }
+        block_masks(blk, &m);
+        uint32_t stops = m.quote | m.bslash | m.ctrl;
+        if (!carry && !stops) {
+            high |= m.high;
+            continue;
+        }
+        uint32_t valid = blk == pad ? (1u << (n - i)) - 1 : 0xFFFF;
+        uint32_t esc = escaped_of(m.bslash & valid, &carry);
+        uint32_t quote = m.quote & ~esc & valid;
+        uint32_t below = quote ? (quote & (0u - quote)) - 1 : valid;
+        esc &= below;
+        uint32_t ctrl = m.ctrl & ~esc & below;
+        high |= m.high & below;
+        if (esc) found = TEXT_JSTR_ESC;
+        /* Only escapes other than \" and \\, and controls, need a look. */
+        if ((esc & ~m.quote & ~m.bslash) | ctrl) {
+            enum text_jstr_end e = block_errors(p, n, i, blk, esc, ctrl, strict, &pair_lo, &at);
+            if (e) return jstr_result(at, e, 0);
+        }
+        if (quote)
+            return jstr_result(i + (size_t)__builtin_ctz(quote), TEXT_JSTR_OK,
+                               found | (high ? TEXT_JSTR_HIGH : 0));
+    }
+    return jstr_result(n, TEXT_JSTR_UNTERMINATED, 0);
+}
+
+struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags)
+{
+    /* Most strings are short and plain: their first block ends them. */
+    if (n >= 16) {
+        struct jstr_masks m;
+        block_masks(p, &m);
+        uint32_t stops = m.quote | m.bslash | m.ctrl, first = stops & (0u - stops);
+        if (first & m.quote)
+            return jstr_result((size_t)__builtin_ctz(first), TEXT_JSTR_OK,
+                               (m.high & (first - 1)) ? TEXT_JSTR_HIGH : 0);
+    }
+    return scan_blocks(p, n, flags);
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decode the escape at p[0] == '\\' (avail bytes from p) into o: bytes
+ * consumed, 0 when malformed; *olen gets the bytes written (at most the
+ * bytes consumed). */
+static size_t unescape(const char *p, size_t avail, char *o, size_t *olen)
+{
+    static const char simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                     ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+    if (avail < 2) return 0;
+    if (p[1] != 'u') {
+        char c = simple[(unsigned char)p[1]];
+        if (!c) return 0;
+        *o = c;
+        *olen = 1;
+        return 2;
+    }
+    int cp = avail >= 6 ? hex4(p + 2) : -1;
+    if (cp < 0) return 0;
+    if (cp >= 0xD800 && cp < 0xDC00 && avail >= 12 && p[6] == '\\' && p[7] == 'u') {
+        int lo = hex4(p + 8);
+        if (lo >= 0xDC00 && lo < 0xE000) {
+            *olen =
+                put_utf8(o, 0x10000 + (((unsigned)cp - 0xD800) << 10) + ((unsigned)lo - 0xDC00));
+            return 12;
+        }
+    }
+    *olen = put_utf8(o, (unsigned)cp); /* a lone surrogate: its 3-byte form */
+    return 6;
+}
+
+size_t text_jstr_decode(const char *raw, size_t n, char *out)
+{
+    size_t i = 0, o = 0;
+    for (;;) {
+        if (n - i >= 16) {
+            /* o <= i, so the 16 bytes stored at out + o stay inside out's n:
+             * the run before the backslash is copied by the same store. */
+            uint32_t m = block_bslash(raw + i);
+            memmove(out + o, raw + i, 16);
+            if (!m) {
+                i += 16;
+                o += 16;
+                continue;
+            }
+            size_t k = (size_t)__builtin_ctz(m);
+            i += k;
+            o += k;
+        } else {
+            const char *bs = memchr(raw + i, '\\', n - i);
+            size_t k = bs ? (size_t)(bs - (raw + i)) : n - i;
+            memmove(out + o, raw + i, k);
+            i += k;
+            o += k;
+            if (!bs) return o;
+        }
+        size_t olen = 0, used = unescape(raw + i, n - i, out + o, &olen);
+        if (!used) return o;
+        i += used;
+        o += olen;
+    }
+}

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cutover/text.h"
@@ -71,6 +72,124 @@ static void test_percent_decoding(void **state)
     buf_free(&b);
 }
 
+/* ---- JSON string bodies ---- */
+
+#define A12 "aaaaaaaaaaaa"
+#define A14 A12 "aa"
+#define A15 A14 "a"
+#define A20 A15 "aaaaa"
+
+static const struct jstr_case {
+    const char *in; /* the body after the opening quote */
+    size_t n;
+    unsigned flags;
+    enum text_jstr_end end;
+    size_t at;
+    unsigned seen;
+    const char *dec; /* decoded body when OK */
+    size_t declen;
+} jstr_cases[] = {
+    {"\"", 1, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 0, 0, "", 0},
+    {"ab\"", 3, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 2, 0, "ab", 2},
+    {"ab", 2, TEXT_JSTR_STRICT, TEXT_JSTR_UNTERMINATED, 2, 0, NULL, 0},
+    {"abc\\", 4, TEXT_JSTR_STRICT, TEXT_JSTR_UNTERMINATED, 4, 0, NULL, 0},
+    /* An escape whose backslash ends one block and whose quote starts the next. */
+    {A15 "\\\"x\"", 19, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 18, TEXT_JSTR_ESC, A15 "\"x", 17},
+    {A15 "\\\"", 17, TEXT_JSTR_STRICT, TEXT_JSTR_UNTERMINATED, 17, 0, NULL, 0},
+    {A14 "\\\\\"", 17, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 16, TEXT_JSTR_ESC, A14 "\\", 15},
+    {A15 "\\\\\\\"\"", 20, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 19, TEXT_JSTR_ESC, A15 "\\\"", 17},
+    /* A surrogate pair across the block boundary. */
+    {A12 "\\ud83d\\ude00\"", 25, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 24, TEXT_JSTR_ESC,
+     A12 "\xf0\x9f\x98\x80", 16},
+    {A14 "\\u00e9\"", 21, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 20, TEXT_JSTR_ESC, A14 "\xc3\xa9", 16},
+    /* Lone surrogates: refused when strict (jansson), kept as 3 bytes when not. */
+    {"\\ud800\"", 7, TEXT_JSTR_STRICT, TEXT_JSTR_BAD_U, 1, 0, NULL, 0},
+    {"\\ud800\"", 7, 0, TEXT_JSTR_OK, 6, TEXT_JSTR_ESC, "\xed\xa0\x80", 3},
+    {"\\\\uD800\\uDC00\"", 14, TEXT_JSTR_STRICT, TEXT_JSTR_BAD_U, 8, 0, NULL, 0},
+    {"\\\\uD800\\uDC00\"", 14, 0, TEXT_JSTR_OK, 13, TEXT_JSTR_ESC, "\\uD800\xed\xb0\x80", 9},
+    /* Control bytes, raw or after a backslash; bad escapes; a \u cut short. */
+    {A20 "\x01\"", 22, TEXT_JSTR_STRICT, TEXT_JSTR_CONTROL, 20, 0, NULL, 0},
+    {"ab\\\x01\"", 5, TEXT_JSTR_STRICT, TEXT_JSTR_BAD_ESCAPE, 3, 0, NULL, 0},
+    {"ab\\x\"", 5, TEXT_JSTR_STRICT, TEXT_JSTR_BAD_ESCAPE, 3, 0, NULL, 0},
+    {"ab\\u12\"", 7, 0, TEXT_JSTR_BAD_U, 3, 0, NULL, 0},
+    {"ab\\u12", 6, 0, TEXT_JSTR_BAD_U, 3, 0, NULL, 0},
+    {A20 "\\\"aaa", 25, TEXT_JSTR_STRICT, TEXT_JSTR_UNTERMINATED, 25, 0, NULL, 0},
+    /* Bytes >= 0x80 count only before the closing quote, in any block. */
+    {A20 "\xc3\xa9\"", 23, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 22, TEXT_JSTR_HIGH, A20 "\xc3\xa9", 22},
+    {"abc\"\xc3\xa9", 6, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 3, 0, "abc", 3},
+    {"abc\"\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3\xc3", 18, TEXT_JSTR_STRICT,
+     TEXT_JSTR_OK, 3, 0, "abc", 3},
+    {"\xe4\xbd\xa0\\n\"", 6, TEXT_JSTR_STRICT, TEXT_JSTR_OK, 5, TEXT_JSTR_ESC | TEXT_JSTR_HIGH,
+     "\xe4\xbd\xa0\n", 4},
+};
+
+/* Each case is copied to a buffer of exactly its length, so that a read
+ * past the end shows under ASan (make SANITIZE=1 unit). */
+static void test_jstr_scan_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof jstr_cases / sizeof *jstr_cases; i++) {
+        const struct jstr_case *c = &jstr_cases[i];
+        char *in = malloc(c->n ? c->n : 1);
+        assert_non_null(in);
+        memcpy(in, c->in, c->n);
+        struct text_jstr r = text_jstr_scan(in, c->n, c->flags);
+        if (r.end != c->end || r.at != c->at || (r.end == TEXT_JSTR_OK && r.seen != c->seen))
+            fail_msg("case %zu: end %d at %zu seen %u", i, r.end, r.at, r.seen);
+        if (c->dec) {
+            char *out = malloc(r.at ? r.at : 1);
+            assert_non_null(out);
+            size_t n = text_jstr_decode(in, r.at, out);
+            assert_int_equal(n, c->declen);
+            assert_memory_equal(out, c->dec, n);
+            free(out);
+        }
+        free(in);
+    }
+}
+
+/* A byte at a time, as the JSON grammar reads: the reference the block
+ * scanner must agree with. Only '\\', 'n' and '"' occur in its inputs. */
+static size_t reference_scan(const char *p, size_t n, char *dec, size_t *declen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') {
+            *declen = o;
+            return i;
+        }
+        if (p[i] == '\\') {
+            if (++i >= n) break;
+            dec[o++] = p[i] == 'n' ? '\n' : p[i];
+        } else {
+            dec[o++] = p[i];
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Every string of 18 bytes drawn from '\\' and 'n' (so across the block
+ * boundary at 16, with every run length of backslashes), then a quote:
+ * where the string ends and what it decodes to, as the byte loop says. */
+static void test_jstr_backslash_runs_match_a_byte_loop(void **state)
+{
+    (void)state;
+    char in[20], want[20], got[20];
+    for (unsigned bits = 0; bits < (1u << 18); bits++) {
+        for (int k = 0; k < 18; k++) in[k] = (bits >> k & 1) ? '\\' : 'n';
+        in[18] = '"';
+        size_t wantlen = 0, end = reference_scan(in, 19, want, &wantlen);
+        struct text_jstr r = text_jstr_scan(in, 19, TEXT_JSTR_STRICT);
+        if (end == SIZE_MAX) {
+            if (r.end != TEXT_JSTR_UNTERMINATED) fail_msg("bits %05x: end %d", bits, r.end);
+            continue;
+        }
+        if (r.end != TEXT_JSTR_OK || r.at != end) fail_msg("bits %05x: at %zu", bits, r.at);
+        size_t n = text_jstr_decode(in, r.at, got);
+        if (n != wantlen || memcmp(got, want, n) != 0) fail_msg("bits %05x: decoded", bits);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -78,6 +197,8 @@ int main(void)
         cmocka_unit_test(test_base64_round_trip_all_lengths),
         cmocka_unit_test(test_base64_known_vector_and_garbage),
         cmocka_unit_test(test_percent_decoding),
+        cmocka_unit_test(test_jstr_scan_table),
+        cmocka_unit_test(test_jstr_backslash_runs_match_a_byte_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* text.h: byte-level text helpers shared by every tool: UTF-8 validation,
- * base64, percent-decoding and case-insensitive comparison of slices. */
+ * base64, percent-decoding, case-insensitive comparison of slices, and the
+ * block scanner and decoder of JSON string bodies. */
 #ifndef CUTOVER_TEXT_H
 #define CUTOVER_TEXT_H
 
@@ -19,5 +20,39 @@ enum cut_err text_b64_decode(struct buf *out, const char *s, size_t n);
 enum cut_err text_pct_decode(struct buf *out, const char *s, size_t n, bool plus_is_space);
 /* ASCII case-insensitive equality of a slice and a C string. */
 bool text_ieq(const char *a, size_t alen, const char *b);
+
+/* ---- JSON string bodies, scanned 16 bytes at a time (jscan and jdiff) ---- */
+
+/* How text_jstr_scan ended. */
+enum text_jstr_end {
+    TEXT_JSTR_OK,           /* *at is the offset of the closing quote */
+    TEXT_JSTR_UNTERMINATED, /* no closing quote before n (or an escape runs past it) */
+    TEXT_JSTR_CONTROL,      /* *at: an unescaped byte < 0x20 */
+    TEXT_JSTR_BAD_ESCAPE,   /* *at: the byte after a backslash is no JSON escape */
+    TEXT_JSTR_BAD_U, /* *at: the 'u' of a \u without 4 hex digits (or, strict, a lone surrogate) */
+};
+/* Flags: TEXT_JSTR_STRICT is an input (refuse lone surrogates, as jansson
+ * does); the others are what the scan saw, out through *seen. */
+#define TEXT_JSTR_STRICT 1u
+#define TEXT_JSTR_ESC 2u  /* the body holds a backslash escape */
+#define TEXT_JSTR_HIGH 4u /* it holds a byte >= 0x80: only then can its UTF-8 be bad */
+
+/* What text_jstr_scan found: how it ended, where (the closing quote, or
+ * the offending byte), and what it saw (TEXT_JSTR_ESC, TEXT_JSTR_HIGH). */
+struct text_jstr {
+    size_t at;
+    enum text_jstr_end end;
+    unsigned seen;
+};
+/* Scan the body of a JSON string: p[0..n) starts just after its opening
+ * quote. Every escape is checked; UTF-8 is not (TEXT_JSTR_HIGH says when
+ * the caller needs text_utf8_valid). Never reads past p + n. Can't fail
+ * other than by the end it reports. */
+struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags);
+/* Decode a body that text_jstr_scan accepted into out, which has room for
+ * n bytes (decoding never lengthens). A lone surrogate becomes its 3-byte
+ * form. Returns the decoded length; out is not NUL-terminated. Stops at a
+ * malformed escape rather than fail. Can't fail. */
+size_t text_jstr_decode(const char *raw, size_t n, char *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c: cutover-replay's options and wiring: inputs -> selection -> pacing
- * -> rewrite -> libcurl multi sender -> JSONL output.  One thread; the loop
+ * -> rewrite -> sender (native HTTP/1.1 or libcurl) -> JSONL output.  One thread; the loop
  * below decides when the next record is due and lets the sender wait on the
  * network (and on a live input pipe) until then. */
 #include <errno.h>
@@ -577,9 +577,9 @@ static bool slots_free(struct replay *R)
     return true;
 }
 
-/* Hand the read-ahead record to libcurl. Its lag is taken here, at the
- * moment curl_multi_add_handle gets it: that is what "sent" means (the
- * bytes leave in the curl_multi_perform right after). */
+/* Hand the read-ahead record to the sender. Its lag is taken here, at the
+ * moment sender_start gets it: that is what "sent" means (the native engine
+ * writes it in that call, libcurl in the curl_multi_perform right after). */
 static void dispatch(struct replay *R)
 {
     bool paced = R->o.mode != SCHED_MAX;
@@ -823,7 +823,7 @@ int main(int argc, char **argv)
     }
     install_signals();
     log_info("run %s: %s -> %s", R.run_id, R.o.ninputs == 1 ? R.o.inputs[0] : "inputs", R.o.target);
-    /* The schedule starts now, not before the outputs and libcurl were set
+    /* The schedule starts now, not before the outputs and the sender were set
      * up: otherwise the first records are late by the set-up time. */
     R.start_us = sender_now_us();
     run_loop(&R);

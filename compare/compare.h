@@ -380,6 +380,7 @@ struct cmp {
     struct cmp_item *rec;              /* cmp_note records here instead (work half) */
     const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
     struct buf dpath;                  /* the body diff's path buffer */
+    struct buf dsub, dfull;            /* bodydiff.c: jdiff's path under dpath, and both */
 };
 
 enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o);
@@ -430,6 +431,15 @@ enum cut_err cmp_extra(struct cmp *c, struct jarena *a, const char *cl, size_t c
 /* Compare status, compared headers and bodies of b and cand, reporting
  * each difference through cmp_note (used for candidate and secondary). */
 enum cut_err cmp_records(struct cmp *c, struct cmp_rec *b, struct cmp_rec *cand);
+
+/* bodydiff.c: diff JSON bodies a and b as jv_parse and jdiff_reuse would
+ * (differences through o, paths from "$"), reading into trees (in ar) only
+ * the members whose texts differ. *va, *vb: whether each is JSON; when
+ * either is not, nothing is diffed. *ndiffs: differences found. Uses c's
+ * path buffers. */
+enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
+                           const struct jdiff_opts *o, struct jarena *ar, struct cmp *c, bool *va,
+                           bool *vb, size_t *ndiffs);
 
 /* headers.c: the names of the compared response headers (the defaults,
  * then each --header that is not one of them), built once from c->o. */

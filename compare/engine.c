@@ -22,6 +22,8 @@ enum cut_err cmp_init(struct cmp *c, struct cmp_opts *o)
     buf_init(&c->kbuf, 0);
     buf_init(&c->gpath, 0);
     buf_init(&c->dpath, 0);
+    buf_init(&c->dsub, 0);
+    buf_init(&c->dfull, 0);
     for (size_t i = 0; i < sizeof c->htmp / sizeof *c->htmp; i++) buf_init(&c->htmp[i], 0);
     time_t now = time(NULL);
     struct tm tm;
@@ -57,6 +59,8 @@ void cmp_release(struct cmp *c)
     cmp_map_release(&c->sig_index);
     cmp_map_release(&c->rule_cache);
     buf_free(&c->dpath);
+    buf_free(&c->dsub);
+    buf_free(&c->dfull);
     free(c->cur);
     buf_free(&c->kbuf);
     buf_free(&c->gpath);
@@ -144,21 +148,26 @@ static enum cut_err body_diff(struct cmp *c, struct jarena *ar, struct cmp_rec *
     if (e) return e;
     if (same_bytes(b, x)) return CUT_OK;
     bool textual = !b->body_b64 && !x->body_b64 && !b->body_truncated && !x->body_truncated;
-    struct jv jb, jx;
-    bool pb = textual && looks_json(b) && jv_parse(ar, b->body, b->body_len, &jb, NULL) == CUT_OK;
-    bool px = textual && looks_json(x) && jv_parse(ar, x->body, x->body_len, &jx, NULL) == CUT_OK;
+    bool pb = textual && looks_json(b), px = textual && looks_json(x);
     if (pb && px) {
         struct jdiff_opts o = {on_diff, on_unordered, c, MAX_BODY_DIFFS};
         size_t n = 0;
-        e = jdiff_reuse(&jb, &jx, &o, ar, &c->dpath, &n);
-        if (!e && n >= MAX_BODY_DIFFS) {
-            if (c->rec)
-                c->rec->capped++;
-            else
-                c->diff_capped++;
+        e = cmp_body_diff(b->body, b->body_len, x->body, x->body_len, &o, ar, c, &pb, &px, &n);
+        if (e) return e;
+        if (pb && px) {
+            if (n >= MAX_BODY_DIFFS) {
+                if (c->rec)
+                    c->rec->capped++;
+                else
+                    c->diff_capped++;
+            }
+            return CUT_OK;
         }
-        return e;
     }
+    /* A side that is not JSON: the other is reported whole. */
+    struct jv jb, jx;
+    pb = pb && jv_parse(ar, b->body, b->body_len, &jb, NULL) == CUT_OK;
+    px = px && jv_parse(ar, x->body, x->body_len, &jx, NULL) == CUT_OK;
     if (pb != px) return cmp_note(c, CMP_BODY, JDIFF_TYPE, "$", pb ? &jb : NULL, px ? &jx : NULL);
     return cmp_note(c, CMP_BODY, JDIFF_VALUE, "$", NULL, NULL);
 }
@@ -189,6 +198,8 @@ enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c)
     w->hready = c->hready;
     buf_init(&w->kbuf, 0);
     buf_init(&w->dpath, 0);
+    buf_init(&w->dsub, 0);
+    buf_init(&w->dfull, 0);
     for (size_t i = 0; i < sizeof w->htmp / sizeof *w->htmp; i++) buf_init(&w->htmp[i], 0);
     return c->hready ? CUT_OK : CUT_EINVAL;
 }

@@ -232,6 +232,8 @@ void cmp_pool_free(struct cmp_pool *p)
         struct cmp *w = &p->workers[i];
         buf_free(&w->kbuf);
         buf_free(&w->dpath);
+        buf_free(&w->dsub);
+        buf_free(&w->dfull);
         for (size_t k = 0; k < sizeof w->htmp / sizeof *w->htmp; k++) buf_free(&w->htmp[k]);
     }
     for (size_t i = 0; i < RING; i++) {

@@ -1,0 +1,370 @@
+/* bodydiff.c: the structural diff of two JSON bodies that reads into trees
+ * only the parts that differ.  Both texts are first checked whole, exactly as
+ * jv_parse checks them; then objects are compared member by member in key
+ * order (as jdiff walks them), and a member whose text is the same bytes on
+ * both sides is equal without being parsed.  Every other member goes to
+ * jdiff on the two parsed values, under the member's path, so the
+ * differences, their order and their paths are those of jdiff on the trees. */
+#include <string.h>
+
+#include "compare.h"
+
+/* One member of an object: its key (decoded) and its value's text. */
+struct bmember {
+    const char *key;
+    uint32_t keylen;
+    const char *v;
+    size_t vn;
+};
+
+struct bstate {
+    const struct jdiff_opts *o; /* the caller's */
+    struct jarena *a;
+    struct buf *path; /* the path of the value being compared */
+    struct buf *sub;  /* jdiff's own path, under it */
+    struct buf *full; /* path + sub, handed to the caller */
+    size_t count;
+};
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static const char *ws(const char *p, const char *end)
+{
+    while (p < end && is_ws(*p)) p++;
+    return p;
+}
+
+/* ---- a validating skip: the grammar jv_parse accepts ---- */
+
+static const char *skip(const char *p, const char *end, int depth);
+
+static const char *skip_string(const char *p, const char *end)
+{
+    bool esc;
+    size_t n = jv_str_scan(p + 1, (size_t)(end - p - 1), &esc);
+    return n == SIZE_MAX ? NULL : p + 1 + n + 1;
+}
+
+static bool digit(const char *p, const char *end)
+{
+    return p < end && *p >= '0' && *p <= '9';
+}
+
+static const char *skip_number(const char *p, const char *end)
+{
+    if (p < end && *p == '-') p++;
+    if (!digit(p, end)) return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (digit(p, end)) p++;
+    if (p < end && *p == '.') {
+        if (!digit(++p, end)) return NULL;
+        while (digit(p, end)) p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        if (!digit(p, end)) return NULL;
+        while (digit(p, end)) p++;
+    }
+    return p;
+}
+
+static const char *skip_literal(const char *p, const char *end, const char *w, size_t n)
+{
+    return (size_t)(end - p) >= n && memcmp(p, w, n) == 0 ? p + n : NULL;
+}
+
+/* The items of an array or the members of an object at p ('[' or '{'). */
+static const char *skip_container(const char *p, const char *end, int depth)
+{
+    char close = *p == '{' ? '}' : ']';
+    if (depth + 1 > JDIFF_MAX_DEPTH) return NULL;
+    p = ws(p + 1, end);
+    if (p < end && *p == close) return p + 1;
+    for (;;) {
+        if (close == '}') {
+            if (p >= end || *p != '"' || !(p = skip_string(p, end))) return NULL;
+            p = ws(p, end);
+            if (p >= end || *p != ':') return NULL;
+            p = ws(p + 1, end);
+        }
+        if (!(p = skip(p, end, depth + 1))) return NULL;
+        p = ws(p, end);
+        if (p < end && *p == ',') {
+            p = ws(p + 1, end);
+            continue;
+        }
+        return p < end && *p == close ? p + 1 : NULL;
+    }
+}
+
+/* The end of the value at p (no whitespace before it), or NULL when it is
+ * not JSON. depth: containers open around it. */
+static const char *skip(const char *p, const char *end, int depth)
+{
+    if (p >= end) return NULL;
+    switch (*p) {
+    case '{':
+    case '[':
+        return skip_container(p, end, depth);
+    case '"':
+        return skip_string(p, end);
+    case 't':
+        return skip_literal(p, end, "true", 4);
+    case 'f':
+        return skip_literal(p, end, "false", 5);
+    case 'n':
+        return skip_literal(p, end, "null", 4);
+    default:
+        return skip_number(p, end);
+    }
+}
+
+/* ---- the members of an object ---- */
+
+static int member_cmp(const struct bmember *a, const struct bmember *b)
+{
+    size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
+    int c = n ? memcmp(a->key, b->key, n) : 0;
+    if (c) return c;
+    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
+}
+
+/* Stable, as jv_parse sorts members: duplicated keys keep their order. */
+static void sort_members(struct bmember *m, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (member_cmp(&m[i - 1], &m[i]) <= 0) continue;
+        struct bmember t = m[i];
+        size_t j = i;
+        while (j > 0 && member_cmp(&m[j - 1], &t) > 0) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = t;
+    }
+}
+
+/* The members of the object at p ('{'), sorted by key; each value is
+ * checked (depth: containers open around the object). *valid false when
+ * the object is not JSON; *end gets the byte after it. */
+static enum cut_err members_of(struct jarena *a, const char *p, const char *end, int depth,
+                               struct bmember **out, uint32_t *n, const char **after, bool *valid)
+{
+    uint32_t cap = 16, k = 0;
+    struct bmember *m = jarena_alloc(a, cap * sizeof *m);
+    if (!m) return CUT_ENOMEM;
+    *valid = false;
+    if (depth + 1 > JDIFF_MAX_DEPTH) return CUT_OK;
+    p = ws(p + 1, end);
+    if (p < end && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            if (p >= end || *p != '"') return CUT_OK;
+            bool esc;
+            size_t kn = jv_str_scan(p + 1, (size_t)(end - p - 1), &esc);
+            if (kn == SIZE_MAX || kn > UINT32_MAX - 1) return CUT_OK;
+            if (k == cap) {
+                struct bmember *v = jarena_alloc(a, 2 * cap * sizeof *v);
+                if (!v) return CUT_ENOMEM;
+                memcpy(v, m, cap * sizeof *v);
+                m = v;
+                cap *= 2;
+            }
+            struct bmember *x = &m[k++];
+            x->key = p + 1;
+            x->keylen = (uint32_t)kn;
+            if (esc) {
+                char *d = jarena_alloc(a, kn + 1);
+                if (!d) return CUT_ENOMEM;
+                x->keylen = (uint32_t)jv_str_decode(p + 1, kn, d);
+                x->key = d;
+            }
+            p = ws(p + 1 + kn + 1, end);
+            if (p >= end || *p != ':') return CUT_OK;
+            p = ws(p + 1, end);
+            x->v = p;
+            if (!(p = skip(p, end, depth + 1))) return CUT_OK;
+            x->vn = (size_t)(p - x->v);
+            p = ws(p, end);
+            if (p < end && *p == ',') {
+                p = ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            return CUT_OK;
+        }
+    }
+    sort_members(m, k);
+    *out = m;
+    *n = k;
+    *after = p;
+    *valid = true;
+    return CUT_OK;
+}
+
+/* ---- the diff ---- */
+
+#define STOP CUT_ERR_COUNT /* internal: the diff limit was reached */
+
+static enum cut_err full_path(struct bstate *s, const char *sub, size_t n)
+{
+    buf_reset(s->full);
+    enum cut_err e = buf_append(s->full, s->path->data, s->path->len);
+    return e || n <= 1 ? e : buf_append(s->full, sub + 1, n - 1); /* sub starts with "$" */
+}
+
+static enum cut_err sub_diff(void *ctx, enum jdiff_kind kind, const char *path, size_t n,
+                             const struct jv *a, const struct jv *b)
+{
+    struct bstate *s = ctx;
+    enum cut_err e = full_path(s, path, n);
+    return e ? e : s->o->on_diff(s->o->ctx, kind, s->full->data, s->full->len, a, b);
+}
+
+static bool sub_unordered(void *ctx, const char *path)
+{
+    struct bstate *s = ctx;
+    if (full_path(s, path, strlen(path))) return false;
+    return s->o->unordered(s->o->ctx, s->full->data);
+}
+
+static enum cut_err parse(struct jarena *a, const char *p, size_t n, struct jv *out)
+{
+    enum cut_err e = jv_parse(a, p, n, out, NULL);
+    return e == CUT_EPARSE ? CUT_EINVAL : e; /* checked already: can't be */
+}
+
+/* jdiff on two values, under s->path. */
+static enum cut_err tree_diff(struct bstate *s, const struct jv *a, const struct jv *b)
+{
+    size_t left = s->o->max_diffs ? s->o->max_diffs - s->count : 0;
+    if (s->o->max_diffs && left == 0) return STOP;
+    struct jdiff_opts o = {s->o->on_diff ? sub_diff : NULL, s->o->unordered ? sub_unordered : NULL,
+                           s, left};
+    size_t n = 0;
+    enum cut_err e = jdiff_reuse(a, b, &o, s->a, s->sub, &n);
+    s->count += n;
+    if (!e && s->o->max_diffs && s->count >= s->o->max_diffs) e = STOP;
+    return e;
+}
+
+/* One member only one side has. */
+static enum cut_err one_side(struct bstate *s, enum jdiff_kind k, const struct bmember *m)
+{
+    struct jv v;
+    enum cut_err e = parse(s->a, m->v, m->vn, &v);
+    if (e) return e;
+    if (s->o->max_diffs && s->count >= s->o->max_diffs) return STOP;
+    s->count++;
+    if (!s->o->on_diff) return CUT_OK;
+    struct jv *keep = jarena_alloc(s->a, sizeof *keep);
+    if (!keep) return CUT_ENOMEM;
+    *keep = v;
+    return s->o->on_diff(s->o->ctx, k, s->path->data, s->path->len,
+                         k == JDIFF_MISSING ? keep : NULL, k == JDIFF_EXTRA ? keep : NULL);
+}
+
+static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint32_t na,
+                                const struct bmember *mb, uint32_t nb, int depth);
+
+/* Two values of the same member, texts differing. */
+static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const struct bmember *y,
+                               int depth)
+{
+    if (*x->v == '{' && *y->v == '{') {
+        struct bmember *ma, *mb;
+        uint32_t na, nb;
+        const char *after;
+        bool va, vb;
+        enum cut_err e = members_of(s->a, x->v, x->v + x->vn, depth, &ma, &na, &after, &va);
+        if (!e) e = members_of(s->a, y->v, y->v + y->vn, depth, &mb, &nb, &after, &vb);
+        if (e) return e;
+        if (!va || !vb) return CUT_EINVAL; /* checked already: can't be */
+        return object_diff(s, ma, na, mb, nb, depth + 1);
+    }
+    struct jv *a = jarena_alloc(s->a, 2 * sizeof *a);
+    if (!a) return CUT_ENOMEM;
+    enum cut_err e = parse(s->a, x->v, x->vn, &a[0]);
+    if (!e) e = parse(s->a, y->v, y->vn, &a[1]);
+    return e ? e : tree_diff(s, &a[0], &a[1]);
+}
+
+/* The merge walk of jdiff's diff_object, on member texts. */
+static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint32_t na,
+                                const struct bmember *mb, uint32_t nb, int depth)
+{
+    uint32_t i = 0, j = 0;
+    enum cut_err e = CUT_OK;
+    while (!e && (i < na || j < nb)) {
+        const struct bmember *x = i < na ? &ma[i] : NULL, *y = j < nb ? &mb[j] : NULL;
+        int c = !x ? 1 : !y ? -1 : member_cmp(x, y);
+        if (c == 0 && x->vn == y->vn && memcmp(x->v, y->v, x->vn) == 0) {
+            i++, j++;
+            continue;
+        }
+        const struct bmember *m = c <= 0 ? x : y;
+        size_t mark = s->path->len;
+        e = jpath_append_key(s->path, m->key, m->keylen);
+        if (!e && c < 0) e = one_side(s, JDIFF_MISSING, x);
+        if (!e && c > 0) e = one_side(s, JDIFF_EXTRA, y);
+        if (!e && c == 0) e = value_diff(s, x, y, depth);
+        buf_truncate(s->path, mark);
+        if (c <= 0) i++;
+        if (c >= 0) j++;
+    }
+    return e;
+}
+
+/* A whole body: whitespace around one value. *valid false when it is not
+ * JSON; else, for an object, its members. */
+static enum cut_err body_of(struct jarena *a, const char *p, size_t n, bool *valid,
+                            struct bmember **m, uint32_t *nm, bool *obj)
+{
+    const char *end = p + n, *after = NULL;
+    p = ws(p, end);
+    *obj = p < end && *p == '{';
+    enum cut_err e = CUT_OK;
+    if (*obj)
+        e = members_of(a, p, end, 0, m, nm, &after, valid);
+    else
+        *valid = (after = skip(p, end, 0)) != NULL;
+    if (!e && *valid) *valid = ws(after, end) == end;
+    return e;
+}
+
+enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
+                           const struct jdiff_opts *o, struct jarena *ar, struct cmp *c, bool *va,
+                           bool *vb, size_t *ndiffs)
+{
+    struct bmember *ma = NULL, *mb = NULL;
+    uint32_t na = 0, nb = 0;
+    bool oa, ob;
+    *ndiffs = 0;
+    enum cut_err e = body_of(ar, a, an, va, &ma, &na, &oa);
+    if (!e) e = body_of(ar, b, bn, vb, &mb, &nb, &ob);
+    if (e || !*va || !*vb) return e;
+    struct bstate s = {o, ar, &c->dpath, &c->dsub, &c->dfull, 0};
+    buf_reset(s.path);
+    e = buf_putc(s.path, '$');
+    if (e) return e;
+    if (oa && ob) {
+        e = object_diff(&s, ma, na, mb, nb, 1);
+    } else {
+        struct jv ja, jb;
+        e = parse(ar, a, an, &ja);
+        if (!e) e = parse(ar, b, bn, &jb);
+        if (!e) e = tree_diff(&s, &ja, &jb);
+    }
+    *ndiffs = s.count;
+    return e == STOP ? CUT_OK : e;
+}

@@ -1,5 +1,6 @@
-/* jsonw.c: JSON value writer.  Strings are the hot part: a table marks the
- * bytes that need escaping so runs of plain bytes are copied in one go. */
+/* jsonw.c: JSON value writer.  Strings are the hot part: runs of bytes
+ * that need no escaping are found and copied a block at a time
+ * (text_json_plain_copy), and room is made once per string. */
 #include "cutover/jsonw.h"
 
 #include <math.h>
@@ -9,17 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-/* 0: copy; 1: short escape or \u00XX; 2: start of a multi-byte sequence. */
-static unsigned char esc_class[256];
-static int esc_ready;
-
-static void esc_init(void)
-{
-    for (int i = 0; i < 256; i++) esc_class[i] = i < 0x20 ? 1 : i >= 0x80 ? 2 : 0;
-    esc_class['"'] = 1;
-    esc_class['\\'] = 1;
-    esc_ready = 1;
-}
+#include "cutover/text.h"
 
 /* Length of a well-formed UTF-8 sequence at p (n bytes left), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
@@ -46,17 +37,18 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return need + 1;
 }
 
+/* The letter of a two-byte escape (\n), or 0 for \u00XX. */
+static const char short_escape[256] = {['"'] = '"',  ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+                                       ['\t'] = 't', ['\b'] = 'b',  ['\f'] = 'f'};
+
 /* Write the escape of c at o; returns its length (2 or 6). */
 static size_t put_escape(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    static const char shorts[] = "\"\"\\\\\nn\rr\tt\bb\ff";
-    for (const char *s = shorts; *s; s += 2) {
-        if ((unsigned char)s[0] == c) {
-            o[0] = '\\';
-            o[1] = s[1];
-            return 2;
-        }
+    if (short_escape[c]) {
+        o[0] = '\\';
+        o[1] = short_escape[c];
+        return 2;
     }
     memcpy(o, "\\u00", 4);
     o[4] = hex[c >> 4];
@@ -64,75 +56,57 @@ static size_t put_escape(char *o, unsigned char c)
     return 6;
 }
 
-/* Escaped length of p[0..n) (the quotes not counted). */
-static size_t escaped_len(const unsigned char *p, size_t n)
+/* Room is made once for the string as if nothing needed escaping (the
+ * least it can take, so a capped buffer fails only when the string cannot
+ * fit), and again at each escape for what is left. Plain runs are copied a
+ * block at a time. Bytes >= 0x80 stop the copy only until the rest of the
+ * string is found to be valid UTF-8 (the common case: one check); when it
+ * is not, each sequence is checked, and a byte outside one is escaped. */
+enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < n;) {
-        size_t sl = esc_class[p[i]] == 2 ? utf8_seq(p + i, n - i) : 0;
-        if (sl) {
-            len += sl;
-            i += sl;
-            continue;
-        }
-        unsigned char c = p[i++];
-        bool shortesc = c == '"' || c == '\\' || (c && strchr("\n\r\t\b\f", c));
-        len += esc_class[c] == 0 ? 1 : shortesc ? 2 : 6;
-    }
-    return len;
-}
-
-/* Escape p[0..n) straight into o; returns the end. */
-static char *escape_into(char *o, const unsigned char *p, size_t n)
-{
+    const char *p = vp;
+    enum cut_err e;
+    if ((e = buf_grow(b, n + 2))) return e;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    enum { HIGH_UNKNOWN, HIGH_VALID, HIGH_CHECK } high = HIGH_UNKNOWN;
     size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run < n && esc_class[p[run]] == 0) run++;
-        memcpy(o, p + i, run - i);
-        o += run - i;
-        i = run;
+    for (;;) {
+        size_t k = text_json_plain_copy(o, p + i, n - i, high != HIGH_VALID);
+        o += k;
+        i += k;
         if (i >= n) break;
-        if (esc_class[p[i]] == 2) {
-            size_t sl = utf8_seq(p + i, n - i);
+        const unsigned char *u = (const unsigned char *)p + i;
+        if (*u >= 0x80) {
+            if (high == HIGH_UNKNOWN) {
+                high = text_utf8_valid(u, n - i) ? HIGH_VALID : HIGH_CHECK;
+                continue;
+            }
+            size_t sl = utf8_seq(u, n - i);
             if (sl) {
-                memcpy(o, p + i, sl);
+                memcpy(o, u, sl);
                 o += sl;
                 i += sl;
                 continue;
             }
         }
-        o += put_escape(o, p[i]);
+        size_t len = short_escape[*u] ? 2 : 6, at = (size_t)(o - b->data);
+        size_t least = len + (n - i - 1) + 1; /* this escape, the rest, the quote */
+        if (b->cap - at < least + 1 || (b->max && at + least > b->max)) {
+            b->len = at;
+            if ((e = buf_grow(b, least))) {
+                b->data[b->len] = '\0';
+                return e;
+            }
+            o = b->data + at;
+        }
+        o += put_escape(o, *u);
         i++;
     }
-    return o;
-}
-
-/* Strings go in chunks, each with room for its worst case (every byte a
- * 6-byte \u00XX) made once, so runs and escapes are stored directly rather
- * than by a buf_append each; a chunk bounds the over-allocation. A capped
- * buffer near its cap gets the exact length instead. */
-#define JSONW_CHUNK 4096
-
-enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
-{
-    const unsigned char *p = vp;
-    enum cut_err e;
-    if (!esc_ready) esc_init();
-    if ((e = buf_putc(b, '"'))) return e;
-    for (size_t i = 0; i < n;) {
-        size_t k = n - i < JSONW_CHUNK ? n - i : JSONW_CHUNK;
-        /* Never split a UTF-8 sequence: end the chunk before a lead byte. */
-        while (i + k < n && k > 1 && (p[i + k] & 0xC0) == 0x80) k--;
-        size_t need = k * 6;
-        if (b->max && b->len + need > b->max) need = escaped_len(p + i, k);
-        if ((e = buf_grow(b, need))) return e;
-        char *o = escape_into(b->data + b->len, p + i, k);
-        b->len = (size_t)(o - b->data);
-        b->data[b->len] = '\0';
-        i += k;
-    }
-    return buf_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+    return CUT_OK;
 }
 
 enum cut_err jsonw_cstr(struct buf *b, const char *s)

@@ -409,6 +409,31 @@ struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags)
     return scan_blocks(p, n, flags);
 }
 
+size_t text_json_plain_copy(char *out, const char *p, size_t n, bool high)
+{
+    size_t i = 0;
+    uint32_t high_mask = high ? 0xFFFF : 0;
+    for (; n - i >= 16; i += 16) {
+        struct jstr_masks m;
+        block_masks(p + i, &m);
+        memmove(out + i, p + i, 16);
+        uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask);
+        if (stops) return i + (size_t)__builtin_ctz(stops);
+    }
+    if (i == n) return n;
+    /* The last bytes, padded with spaces (no stop), tested as one block. */
+    char pad[16];
+    size_t rem = n - i;
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, p + i, rem);
+    struct jstr_masks m;
+    block_masks(pad, &m);
+    uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask) | 1u << rem;
+    size_t k = (size_t)__builtin_ctz(stops);
+    memcpy(out + i, pad, k);
+    return i + k;
+}
+
 static size_t put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) {

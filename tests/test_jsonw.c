@@ -189,6 +189,32 @@ static void test_random_strings_escape_exactly(void **state)
     }
 }
 
+/* Plain runs are copied 16 bytes at a time: a quote, a valid two-byte
+ * character and a byte that is not UTF-8 land at every offset of a block
+ * and of the padded tail, and come out as \", the character itself and
+ * \u00ff. */
+static void test_escapes_at_every_block_offset(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT, want = BUF_INIT;
+    char in[64];
+    for (size_t off = 0; off < 40; off++) {
+        memset(in, 'x', off);
+        memcpy(in + off, "\"\xc3\xa9yyyyy\xff", 9);
+        buf_reset(&b);
+        buf_reset(&want);
+        assert_int_equal(jsonw_str(&b, in, off + 9), CUT_OK);
+        buf_putc(&want, '"');
+        buf_append(&want, in, off);
+        buf_append(&want, "\\\"\xc3\xa9yyyyy\\u00ff\"", 16);
+        assert_int_equal(b.len, want.len);
+        assert_memory_equal(b.data, want.data, b.len);
+        assert_int_equal(b.data[b.len], '\0');
+    }
+    buf_free(&b);
+    buf_free(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_integer_and_ms_edges),
         cmocka_unit_test(test_capped_buffer_takes_exact_length),
         cmocka_unit_test(test_long_string_across_chunks),
+        cmocka_unit_test(test_escapes_at_every_block_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

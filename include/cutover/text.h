@@ -49,6 +49,11 @@ struct text_jstr {
  * the caller needs text_utf8_valid). Never reads past p + n. Can't fail
  * other than by the end it reports. */
 struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags);
+/* Copy p[0..n) to out up to the first byte a JSON string cannot hold as it
+ * is ('"', '\\', a byte < 0x20, and with high any byte >= 0x80); returns
+ * how many were copied (n when all). out has room for n bytes, and bytes
+ * of it past the count may be written too (a block is stored whole). */
+size_t text_json_plain_copy(char *out, const char *p, size_t n, bool high);
 /* Decode a body that text_jstr_scan accepted into out, which has room for
  * n bytes (decoding never lengthens). A lone surrogate becomes its 3-byte
  * form. Returns the decoded length; out is not NUL-terminated. Stops at a

@@ -107,6 +107,17 @@ struct cmp_hval {
     bool present;
 };
 
+/* The request member of a record as read: its text, and what was taken
+ * from it, so that a record whose request is the same bytes (a replayed
+ * exchange) takes it without reading it again. */
+struct cmp_req {
+    const char *raw; /* NULL when the record had no request object */
+    size_t len;
+    const char *method, *target, *url; /* url: raw, escapes and all */
+    size_t mlen, tlen, ulen;
+    bool has_target, has_url, url_esc;
+};
+
 /* Every pointer points into the line or into the arena it was read with. */
 struct cmp_rec {
     const char *line; /* the whole record: examples parse it again */
@@ -129,6 +140,7 @@ struct cmp_rec {
     double wait_ms;    /* < 0 when unknown */
     double lag_ms;     /* < 0 when absent */
     const char *error; /* _error (raw), or NULL */
+    struct cmp_req req;
 };
 
 /* Read the fields of a record line into r, without building a tree: the
@@ -139,6 +151,12 @@ struct cmp_rec {
 enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
                            const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
                            size_t errlen);
+/* cmp_rec_parse of a record paired with ref (read before, and kept as long
+ * as r): where r's request is byte for byte ref's, it is not scanned again
+ * (the same bytes are the same JSON), and r's request fields are ref's. */
+enum cut_err cmp_rec_parse_like(struct jarena *a, const char *line, size_t len,
+                                const char *const *hnames, size_t nh, const struct cmp_rec *ref,
+                                struct cmp_rec *r, char *err, size_t errlen);
 /* Decode r's response body into a (once); r->body is then set. */
 enum cut_err cmp_rec_body(struct jarena *a, struct cmp_rec *r);
 

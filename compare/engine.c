@@ -232,9 +232,11 @@ static enum cut_err pair_work(struct cmp *w, struct jarena *a, struct cmp_item *
     const char *const *hn = (const char *const *)w->hnames;
     size_t nh = w->nhnames;
     it->err = cmp_rec_parse(a, it->bl, it->bn, hn, nh, &it->b, err, sizeof err);
-    if (!it->err) it->err = cmp_rec_parse(a, it->cl, it->cn, hn, nh, &it->x, err, sizeof err);
+    /* a replayed record's request is usually the baseline's, byte for byte */
+    if (!it->err)
+        it->err = cmp_rec_parse_like(a, it->cl, it->cn, hn, nh, &it->b, &it->x, err, sizeof err);
     if (!it->err && it->sl)
-        it->err = cmp_rec_parse(a, it->sl, it->sn, hn, nh, &it->s, err, sizeof err);
+        it->err = cmp_rec_parse_like(a, it->sl, it->sn, hn, nh, &it->b, &it->s, err, sizeof err);
     if (it->err) return it->err == CUT_EPARSE ? CUT_OK : it->err;
     enum cut_err e = item_endpoint(w, a, it, &it->b);
     if (e) return e;

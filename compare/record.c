@@ -238,6 +238,7 @@ static int key_index(const struct rstr *key, const struct rkey *names, int n)
  * duplicated key counts, as with jv_get. */
 struct rctx {
     struct cmp_rec *r;
+    const struct cmp_rec *ref; /* the paired record read before, or NULL */
     const char *const *hnames;
     size_t nh;
     unsigned seen; /* bit per field already met */
@@ -493,6 +494,44 @@ static bool request_member(struct rscan *s, const struct rstr *key, void *ctx)
     return !s->nomem;
 }
 
+/* The first request member: taken from the paired record when its bytes
+ * are the same (they were checked there, at the same depth), else read. */
+static bool request_of(struct rscan *s, struct rctx *x)
+{
+    struct cmp_rec *r = x->r;
+    const struct cmp_req *q = x->ref ? &x->ref->req : NULL;
+    skip_ws(s);
+    const char *start = s->p;
+    if (q && q->raw && (size_t)(s->end - s->p) >= q->len && memcmp(s->p, q->raw, q->len) == 0) {
+        s->p += q->len;
+        r->req = *q;
+    } else {
+        bool obj = at(s, '{');
+        if (!(obj ? walk_object(s, request_member, x) : skip_value(s))) return false;
+        if (!obj) return true;
+        r->req.raw = start;
+        r->req.len = (size_t)(s->p - start);
+        r->req.method = r->method;
+        r->req.mlen = r->mlen;
+        r->req.target = r->target;
+        r->req.tlen = r->tlen;
+        r->req.has_target = x->have_target;
+        r->req.has_url = x->have_url;
+        r->req.url = x->url.p;
+        r->req.ulen = x->url.n;
+        r->req.url_esc = x->url.esc;
+        return true;
+    }
+    r->method = q->method;
+    r->mlen = q->mlen;
+    r->target = q->target;
+    r->tlen = q->tlen;
+    x->have_target = q->has_target;
+    x->have_url = q->has_url;
+    x->url = (struct rstr){q->url, q->ulen, q->url_esc};
+    return true;
+}
+
 static bool root_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
     static const struct rkey names[] = {RKEY("_id"),     RKEY("request"), RKEY("response"),
@@ -510,6 +549,8 @@ static bool root_member(struct rscan *s, const struct rstr *key, void *ctx)
         if (!str_member(s, &v, &is_str)) return false;
         if (is_str) r->id = decode(s, &v, &r->idlen);
         return !s->nomem;
+    case 1:
+        return request_of(s, x);
     case 4:
         return num_member(s, &r->lag_ms);
     case 5:
@@ -548,6 +589,13 @@ enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
                            const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
                            size_t errlen)
 {
+    return cmp_rec_parse_like(a, line, len, hnames, nh, NULL, r, err, errlen);
+}
+
+enum cut_err cmp_rec_parse_like(struct jarena *a, const char *line, size_t len,
+                                const char *const *hnames, size_t nh, const struct cmp_rec *ref,
+                                struct cmp_rec *r, char *err, size_t errlen)
+{
     rec_clear(r);
     r->line = line;
     r->len = len;
@@ -555,6 +603,7 @@ enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
     struct rctx x;
     memset(&x, 0, sizeof x);
     x.r = r;
+    x.ref = ref;
     x.hnames = hnames;
     x.nh = nh;
     if (nh && !(r->hv = jarena_alloc(a, nh * sizeof *r->hv))) return CUT_ENOMEM;

@@ -253,6 +253,77 @@ static void test_nesting_depth_matches_the_tree_reader(void **state)
     jarena_release(&t);
 }
 
+static void assert_same_span(const char *a, size_t an, const char *b, size_t bn)
+{
+    assert_int_equal(a != NULL, b != NULL);
+    assert_int_equal(an, bn);
+    if (a) assert_memory_equal(a, b, an);
+}
+
+/* Every field compare uses is the same in a and b. */
+static void assert_same_record(const struct cmp_rec *a, const struct cmp_rec *b)
+{
+    assert_same_span(a->id, a->idlen, b->id, b->idlen);
+    assert_same_span(a->method, a->mlen, b->method, b->mlen);
+    assert_same_span(a->target, a->tlen, b->target, b->tlen);
+    assert_int_equal(a->status, b->status);
+    assert_true(a->wait_ms == b->wait_ms && a->lag_ms == b->lag_ms);
+    assert_same_span(a->body_raw, a->body_raw_len, b->body_raw, b->body_raw_len);
+    assert_same_span(a->mime, a->mime_len, b->mime, b->mime_len);
+    assert_int_equal(a->error != NULL, b->error != NULL);
+    for (size_t i = 0; i < NH; i++) {
+        assert_int_equal(a->hv[i].present, b->hv[i].present);
+        assert_same_span(a->hv[i].v, a->hv[i].n, b->hv[i].v, b->hv[i].n);
+    }
+}
+
+/* A record read beside its pair (cmp_rec_parse_like) is read exactly as
+ * alone, whether its request is the pair's bytes (taken, not scanned) or
+ * not: every one-byte mutation of the record, paired with the original. */
+static void test_paired_record_reads_as_alone(void **state)
+{
+    (void)state;
+    static const char subst[] = "\"\\{}[]:,0-.eEu \x01"
+                                "aP";
+    struct fix ref, alone, like;
+    jarena_init(&ref.a, 0);
+    jarena_init(&alone.a, 0);
+    jarena_init(&like.a, 0);
+    assert_int_equal(rec(&ref, line, strlen(line)), CUT_OK);
+    assert_non_null(ref.r.req.raw);
+    size_t n = strlen(line), taken = 0;
+    char *m = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < sizeof subst - 1; k++) {
+            memcpy(m, line, n);
+            m[i] = subst[k];
+            enum cut_err e = rec(&alone, m, n);
+            jarena_reset(&like.a);
+            enum cut_err el = cmp_rec_parse_like(&like.a, m, n, hnames, NH, &ref.r, &like.r,
+                                                 like.err, sizeof like.err);
+            assert_int_equal(e, el);
+            if (e) continue;
+            assert_same_record(&alone.r, &like.r);
+            taken += like.r.req.raw == ref.r.req.raw;
+        }
+    }
+    /* most mutations are outside the request: it was taken from the pair */
+    assert_true(taken > 100);
+    /* another request entirely: its own fields */
+    static const char other[] = "{\"_id\":\"x1-7\",\"request\":{\"method\":\"GET\","
+                                "\"url\":\"http://h/v2/x\"},\"response\":{\"status\":200}}";
+    jarena_reset(&like.a);
+    assert_int_equal(cmp_rec_parse_like(&like.a, other, strlen(other), hnames, NH, &ref.r, &like.r,
+                                        like.err, sizeof like.err),
+                     CUT_OK);
+    assert_span(like.r.method, like.r.mlen, "GET");
+    assert_span(like.r.target, like.r.tlen, "/v2/x");
+    free(m);
+    jarena_release(&ref.a);
+    jarena_release(&alone.a);
+    jarena_release(&like.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_missing_fields_are_refused),
         cmocka_unit_test(test_refuses_exactly_what_the_tree_reader_refuses),
         cmocka_unit_test(test_nesting_depth_matches_the_tree_reader),
+        cmocka_unit_test(test_paired_record_reads_as_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -305,6 +305,15 @@ struct cmp_event {
     uint8_t where, kind;
     const char *path;
     const struct jv *a, *b;
+    /* worked out where it was found (noise.c), so that counting it is
+     * little more than finding its key */
+    bool rule;         /* an ignore rule covers it */
+    bool shaped;       /* a value change: sa, sb, la, lb, ha are set */
+    uint8_t sa, sb;    /* enum cmp_shape of a and b */
+    uint32_t la, lb;   /* their length classes */
+    uint64_t ha;       /* jv_hash(a) when sa is a shape */
+    const char *gpath; /* the generalised path */
+    size_t glen;
 };
 
 enum { CMP_ITEM_PAIR, CMP_ITEM_MISSING, CMP_ITEM_EXTRA };
@@ -472,6 +481,8 @@ enum cut_err cmp_media_type(const char *v, size_t n, struct buf *out);
  * "header:Name" or a JSON path). a and b are the values, when JSON. */
 enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
                       const char *concrete, const struct jv *a, const struct jv *b);
+/* Count a difference recorded by cmp_note in the work half. */
+enum cut_err cmp_note_event(struct cmp *c, const struct cmp_event *ev);
 /* Begin / end one pair's differences (the end records its signature). */
 void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode);
 enum cut_err cmp_pair_end(struct cmp *c);

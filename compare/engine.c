@@ -273,7 +273,7 @@ static enum cut_err replay(struct cmp *c, const struct cmp_item *it, size_t from
     enum cut_err e = CUT_OK;
     for (size_t i = from; i < to && !e; i++) {
         const struct cmp_event *ev = &it->ev[i];
-        e = cmp_note(c, ev->where, ev->kind, ev->path, ev->a, ev->b);
+        e = cmp_note_event(c, ev);
     }
     return e;
 }

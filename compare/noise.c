@@ -243,24 +243,6 @@ static enum cut_err cur_add(struct cmp *c, uint32_t i, bool *was)
     return CUT_OK;
 }
 
-static void track_shape(struct cmp_key *k, const struct jv *a, const struct jv *b)
-{
-    if (k->kind != JDIFF_VALUE || !a || !b) return;
-    uint32_t la, lb;
-    enum cmp_shape sa = cmp_shape_of(a, &la), sb = cmp_shape_of(b, &lb);
-    k->occ++;
-    if (sa == SHAPE_NONE) return;
-    k->shaped++;
-    if (sa == sb && la == lb) k->same_shape++;
-    if (k->shaped == 1) {
-        k->shape = sa;
-        k->lenclass = la;
-    } else if (k->shape != (int)sa || k->lenclass != la) {
-        k->shape = -1;
-    }
-    if (seen_add(k, jv_hash(a))) k->dups++;
-}
-
 static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *concrete)
 {
     if (c->cur_example < 0) {
@@ -285,19 +267,19 @@ static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *co
     return CUT_OK;
 }
 
-/* Whether an ignore rule (global, or the endpoint's) covers a concrete
- * path. Matching parses the path; the same few paths come back on every
- * pair, so answers are remembered (up to RULE_CACHE paths). */
-static enum cut_err rule_hit(struct cmp *c, enum cmp_where where, const char *concrete, bool *hit)
+/* Whether an ignore rule (global, or the endpoint's override ov) covers a
+ * concrete path. Matching parses the path; the same few paths come back on
+ * every pair, so answers are remembered (up to RULE_CACHE paths). */
+static enum cut_err rule_hit(struct cmp *c, const struct cmp_override *ov, enum cmp_where where,
+                             const char *concrete, bool *hit)
 {
-    const struct cmp_endpoint *ep = &c->eps[c->cur_ep];
-    if (!c->o->ignore.n && !(ep->ov && ep->ov->ignore.n)) {
+    if (!c->o->ignore.n && !(ov && ov->ignore.n)) {
         *hit = false;
         return CUT_OK;
     }
     struct buf *kb = &c->kbuf;
     buf_reset(kb);
-    enum cut_err e = buf_append(kb, &c->cur_ep, sizeof c->cur_ep);
+    enum cut_err e = buf_append(kb, &ov, sizeof ov);
     if (!e) e = buf_putc(kb, (char)where);
     if (!e) e = buf_puts(kb, concrete);
     if (e) return e;
@@ -307,7 +289,7 @@ static enum cut_err rule_hit(struct cmp *c, enum cmp_where where, const char *co
         return CUT_OK;
     }
     *hit = cmp_rule_hit(&c->o->ignore, where, concrete) ||
-           (ep->ov && cmp_rule_hit(&ep->ov->ignore, where, concrete));
+           (ov && cmp_rule_hit(&ov->ignore, where, concrete));
     if (c->rule_cache.n >= RULE_CACHE) return CUT_OK;
     uint32_t v;
     return cmp_map_put(&c->rule_cache, kb->data, kb->len, *hit, &v, NULL);
@@ -331,7 +313,44 @@ static const struct jv *keep_jv(struct jarena *a, const struct jv *v, bool text)
     return k;
 }
 
-/* The work half of a pair: keep the difference for cmp_item_apply. */
+/* Everything about a difference that needs neither the counts nor the
+ * other pairs: its rule, generalised path (in c->gpath) and value shapes. */
+static enum cut_err prepare(struct cmp *c, const struct cmp_override *ov, struct cmp_event *ev)
+{
+    enum cut_err e = rule_hit(c, ov, ev->where, ev->path, &ev->rule);
+    if (e) return e;
+    buf_reset(&c->gpath);
+    e = ev->where == CMP_BODY ? jpath_generalise(ev->path, &c->gpath)
+                              : buf_puts(&c->gpath, ev->path);
+    ev->gpath = c->gpath.data;
+    ev->glen = c->gpath.len;
+    ev->shaped = ev->kind == JDIFF_VALUE && ev->a && ev->b;
+    if (ev->shaped) {
+        ev->sa = (uint8_t)cmp_shape_of(ev->a, &ev->la);
+        ev->sb = (uint8_t)cmp_shape_of(ev->b, &ev->lb);
+        ev->ha = ev->sa != SHAPE_NONE ? jv_hash(ev->a) : 0;
+    }
+    return e;
+}
+
+static void track_shape(struct cmp_key *k, const struct cmp_event *ev)
+{
+    if (!ev->shaped) return;
+    k->occ++;
+    if (ev->sa == SHAPE_NONE) return;
+    k->shaped++;
+    if (ev->sa == ev->sb && ev->la == ev->lb) k->same_shape++;
+    if (k->shaped == 1) {
+        k->shape = ev->sa;
+        k->lenclass = ev->la;
+    } else if (k->shape != (int)ev->sa || k->lenclass != ev->la) {
+        k->shape = -1;
+    }
+    if (seen_add(k, ev->ha)) k->dups++;
+}
+
+/* The work half of a pair: keep the difference, prepared, for
+ * cmp_item_apply. */
 static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
                                  const char *concrete, const struct jv *a, const struct jv *b)
 {
@@ -345,6 +364,7 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
         it->capev = cap;
     }
     struct cmp_event *ev = &it->ev[it->nev];
+    memset(ev, 0, sizeof *ev);
     size_t n = strlen(concrete);
     char *path = jarena_alloc(c->arena, n + 1);
     if (!path) return CUT_ENOMEM;
@@ -355,37 +375,51 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
     ev->a = keep_jv(c->arena, a, where != CMP_BODY);
     ev->b = keep_jv(c->arena, b, where != CMP_BODY);
     if ((a && !ev->a) || (b && !ev->b)) return CUT_ENOMEM;
+    enum cut_err e = prepare(c, c->cur_ov, ev);
+    char *g = e ? NULL : jarena_alloc(c->arena, ev->glen + 1);
+    if (!e && !g) e = CUT_ENOMEM;
+    if (e) return e;
+    memcpy(g, ev->gpath, ev->glen + 1);
+    ev->gpath = g;
     it->nev++;
     return CUT_OK;
 }
 
-enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
-                      const char *concrete, const struct jv *a, const struct jv *b)
+enum cut_err cmp_note_event(struct cmp *c, const struct cmp_event *ev)
 {
-    if (c->rec) return record_event(c, where, kind, concrete, a, b);
-    bool rule;
-    enum cut_err e = rule_hit(c, where, concrete, &rule);
-    if (e) return e;
-    if (rule && c->mode == 1) return CUT_OK;
-    buf_reset(&c->gpath);
-    e = where == CMP_BODY ? jpath_generalise(concrete, &c->gpath) : buf_puts(&c->gpath, concrete);
+    if (ev->rule && c->mode == 1) return CUT_OK;
     uint32_t ki;
     bool added, was;
-    if (!e) e = key_get(c, c->cur_ep, where, kind, c->gpath.data, c->gpath.len, &ki, &added);
+    enum cut_err e = key_get(c, c->cur_ep, ev->where, ev->kind, ev->gpath, ev->glen, &ki, &added);
     if (!e) e = cur_add(c, ki, &was);
     if (e) return e;
     struct cmp_key *k = &c->keys[ki];
-    if (added && rule) k->decision = CMP_NOISE_RULE;
+    if (added && ev->rule) k->decision = CMP_NOISE_RULE;
     if (c->mode == 1) {
         if (!was) k->sec++;
         return CUT_OK;
     }
     if (!was) {
         k->raw++;
-        if (where == CMP_STATUS) c->eps[c->cur_ep].status_mismatch++;
+        if (ev->where == CMP_STATUS) c->eps[c->cur_ep].status_mismatch++;
     }
-    track_shape(k, a, b);
-    return add_example(c, k, concrete);
+    track_shape(k, ev);
+    return add_example(c, k, ev->path);
+}
+
+enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
+                      const char *concrete, const struct jv *a, const struct jv *b)
+{
+    if (c->rec) return record_event(c, where, kind, concrete, a, b);
+    struct cmp_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.where = (uint8_t)where;
+    ev.kind = (uint8_t)kind;
+    ev.path = concrete;
+    ev.a = a;
+    ev.b = b;
+    enum cut_err e = prepare(c, c->eps[c->cur_ep].ov, &ev);
+    return e ? e : cmp_note_event(c, &ev);
 }
 
 void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode)

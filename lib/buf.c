@@ -46,7 +46,7 @@ enum cut_err buf_grow(struct buf *b, size_t n)
     return CUT_OK;
 }
 
-enum cut_err buf_append(struct buf *b, const void *p, size_t n)
+enum cut_err buf_append_slow_(struct buf *b, const void *p, size_t n)
 {
     enum cut_err e = buf_grow(b, n);
     if (e) return e;
@@ -56,19 +56,9 @@ enum cut_err buf_append(struct buf *b, const void *p, size_t n)
     return CUT_OK;
 }
 
-enum cut_err buf_puts(struct buf *b, const char *s)
+enum cut_err buf_putc_slow_(struct buf *b, char c)
 {
-    return buf_append(b, s, strlen(s));
-}
-
-enum cut_err buf_putc(struct buf *b, char c)
-{
-    if (b->len + 1 < b->cap && (!b->max || b->len < b->max)) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return CUT_OK;
-    }
-    return buf_append(b, &c, 1);
+    return buf_append_slow_(b, &c, 1);
 }
 
 enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -277,13 +277,29 @@ static int64_t num_to_i64(double d, int64_t dflt)
     return fabs(d) < 9e18 ? (int64_t)d : dflt;
 }
 
+/* A string value as a slice: of the line itself when it has no escape,
+ * else decoded into d. */
+static bool scan_slice(struct scan_ctx *c, struct buf *d, const char **out, size_t *n)
+{
+    bool esc;
+    if (!jscan_raw_string(&c->s, out, n, &esc)) return false;
+    if (!esc) return true;
+    buf_reset(d);
+    if (buf_grow(d, *n)) return bad(c, "out of memory");
+    d->len = text_jstr_decode(*out, *n, d->data);
+    *out = d->data;
+    *n = d->len;
+    return true;
+}
+
 /* A string member into *dst (replacing it); anything else is skipped. */
 static bool scan_str(struct scan_ctx *c, char **dst)
 {
+    const char *str;
+    size_t n;
     if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
-    buf_reset(&c->tmp);
-    if (!jscan_string(&c->s, &c->tmp)) return false;
-    return exchange_strset(dst, c->tmp.data, c->tmp.len) == CUT_OK || bad(c, "out of memory");
+    if (!scan_slice(c, &c->tmp, &str, &n)) return false;
+    return exchange_strset(dst, str, n) == CUT_OK || bad(c, "out of memory");
 }
 
 static bool scan_num(struct scan_ctx *c, double *out)
@@ -315,27 +331,22 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h)
     struct buf name = BUF_INIT;
     bool ok = jscan_enter(&c->s, JS_ARRAY);
     while (ok && jscan_element(&c->s)) {
-        const char *k;
-        size_t kl;
-        bool esc, have_name = false, have_value = false;
-        buf_reset(&name);
-        buf_reset(&c->tmp);
+        const char *k, *str[2] = {NULL, NULL}; /* name, value */
+        size_t kl, len[2] = {0, 0};
+        bool esc;
         ok = jscan_enter(&c->s, JS_OBJECT);
         while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
-            bool is_name = jscan_key_is(k, kl, esc, "name");
-            bool is_value = jscan_key_is(k, kl, esc, "value");
-            if ((is_name || is_value) && jscan_peek(&c->s) == JS_STRING) {
-                ok = jscan_string(&c->s, is_name ? &name : &c->tmp);
-                have_name |= is_name;
-                have_value |= is_value;
-            } else {
+            int which = jscan_key_is(k, kl, esc, "name")    ? 0
+                        : jscan_key_is(k, kl, esc, "value") ? 1
+                                                            : -1;
+            if (which >= 0 && jscan_peek(&c->s) == JS_STRING)
+                ok = scan_slice(c, which ? &c->tmp : &name, &str[which], &len[which]);
+            else
                 ok = jscan_skip(&c->s);
-            }
         }
-        if (ok && !c->s.err && !(have_name && have_value))
+        if (ok && !c->s.err && !(str[0] && str[1]))
             ok = bad(c, "a header without a string name and value");
-        if (ok && headers_add(h, name.data, name.len, c->tmp.data, c->tmp.len))
-            ok = bad(c, "out of memory");
+        if (ok && headers_add(h, str[0], len[0], str[1], len[1])) ok = bad(c, "out of memory");
     }
     buf_free(&name);
     return ok && !c->s.err;
@@ -387,6 +398,7 @@ enum field_kind { F_STR, F_I64, F_NUM, F_STATUS, F_TIME, F_HEADERS, F_POSTDATA, 
 
 struct field {
     const char *key;
+    size_t keylen;
     enum field_kind kind;
     size_t off;
     const struct field *sub; /* F_OBJ: the members of the nested object */
@@ -399,15 +411,15 @@ struct field {
 
 #define FIELD(k, kind, off)                                                                        \
     {                                                                                              \
-        k, kind, off, NULL, 0                                                                      \
+        k, sizeof k - 1, kind, off, NULL, 0                                                        \
     }
 #define NESTED(k, sub, skip_flag)                                                                  \
     {                                                                                              \
-        k, F_OBJ, 0, sub, skip_flag                                                                \
+        k, sizeof k - 1, F_OBJ, 0, sub, skip_flag                                                  \
     }
 #define END                                                                                        \
     {                                                                                              \
-        NULL, F_STR, 0, NULL, 0                                                                    \
+        NULL, 0, F_STR, 0, NULL, 0                                                                 \
     }
 
 /* clang-format off */
@@ -526,7 +538,8 @@ static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct fie
     bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
         const struct field *f = fields;
-        while (f->key && !jscan_key_is(k, kl, esc, f->key)) f++;
+        /* Lengths first: most keys are told apart without a memcmp. */
+        while (f->key && (f->keylen != kl || esc || memcmp(k, f->key, kl) != 0)) f++;
         ok = f->key && !(f->skip_flag & c->skip) ? scan_field(c, x, f) : jscan_skip(&c->s);
     }
     return ok && !c->s.err;

@@ -131,6 +131,12 @@ bool jscan_element(struct jscan *s)
     return next_item(s, ']') == 1;
 }
 
+bool jscan_raw_string(struct jscan *s, const char **raw, size_t *n, bool *esc)
+{
+    if (jscan_peek(s) != JS_STRING) return fail(s, "expected a string");
+    return raw_string(s, raw, n, esc);
+}
+
 bool jscan_string(struct jscan *s, struct buf *out)
 {
     const char *raw;
@@ -253,9 +259,4 @@ bool jscan_done(struct jscan *s)
     if (s->err) return false;
     if (s->p != s->end) return fail(s, "trailing characters after the value");
     return true;
-}
-
-bool jscan_key_is(const char *key, size_t keylen, bool esc, const char *k)
-{
-    return !esc && strlen(k) == keylen && memcmp(key, k, keylen) == 0;
 }

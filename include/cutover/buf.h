@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include "cutover/err.h"
 
 struct buf {
@@ -30,9 +31,33 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Make room for n more bytes beyond len. */
 enum cut_err buf_grow(struct buf *b, size_t n);
-enum cut_err buf_append(struct buf *b, const void *p, size_t n);
-enum cut_err buf_puts(struct buf *b, const char *s);
-enum cut_err buf_putc(struct buf *b, char c);
+/* The slow paths of the appends below (growth, a cap); not called directly. */
+enum cut_err buf_append_slow_(struct buf *b, const void *p, size_t n);
+enum cut_err buf_putc_slow_(struct buf *b, char c);
+
+/* Appends are inline: writers make many small ones per record, and most
+ * fit the room already there. */
+static inline enum cut_err buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len <= n || b->max) return buf_append_slow_(b, p, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return CUT_OK;
+}
+
+static inline enum cut_err buf_puts(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+static inline enum cut_err buf_putc(struct buf *b, char c)
+{
+    if (b->cap - b->len <= 1 || b->max) return buf_putc_slow_(b, c);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return CUT_OK;
+}
 enum cut_err buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum cut_err buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "cutover/buf.h"
 
 enum jscan_type { JS_NONE, JS_OBJECT, JS_ARRAY, JS_STRING, JS_NUMBER, JS_TRUE, JS_FALSE, JS_NULL };
@@ -39,8 +40,15 @@ bool jscan_number(struct jscan *s, double *out);
 bool jscan_skip(struct jscan *s);
 /* Whether only whitespace is left (and no error happened). */
 bool jscan_done(struct jscan *s);
+/* The raw body of the next value, a string (escapes not decoded; *esc
+ * tells whether it has any), for a reader that can use it as it is. */
+bool jscan_raw_string(struct jscan *s, const char **raw, size_t *n, bool *esc);
 /* Whether the raw key equals the C string k (keys with escapes never do:
- * the project's writers do not escape the keys readers look for). */
-bool jscan_key_is(const char *key, size_t keylen, bool esc, const char *k);
+ * the project's writers do not escape the keys readers look for). Inline:
+ * with a literal k the length is known at compile time. */
+static inline bool jscan_key_is(const char *key, size_t keylen, bool esc, const char *k)
+{
+    return !esc && strlen(k) == keylen && memcmp(key, k, keylen) == 0;
+}
 
 #endif

@@ -15,6 +15,14 @@ struct bmember {
     uint32_t keylen;
     const char *v;
     size_t vn;
+    const char *kraw; /* the key as written */
+    size_t kn;
+};
+
+/* Members in text order (to read the other body by) and sorted by key. */
+struct bobject {
+    struct bmember *text, *sorted;
+    uint32_t n;
 };
 
 struct bstate {
@@ -150,11 +158,28 @@ static void sort_members(struct bmember *m, size_t n)
     }
 }
 
-/* The members of the object at p ('{'), sorted by key; each value is
- * checked (depth: containers open around the object). *valid false when
- * the object is not JSON; *end gets the byte after it. */
+/* Whether the member at p, whose key's raw text is key[0..kn), is like's
+ * k-th member byte for byte: its value is then the same valid JSON (checked
+ * in like's body, at the same depth) and is not scanned again. Not for a
+ * number: "1" is the start of "1.5" (strings, literals and containers end
+ * where they end). */
+static bool same_as(const struct bobject *like, uint32_t k, const char *key, size_t kn,
+                    const char *p, const char *end)
+{
+    if (!like || k >= like->n) return false;
+    const struct bmember *m = &like->text[k];
+    return m->kn == kn && (*m->v == '"' || *m->v == '{' || *m->v == '[') &&
+           memcmp(m->kraw, key, kn) == 0 && (size_t)(end - p) >= m->vn &&
+           memcmp(m->v, p, m->vn) == 0;
+}
+
+/* The members of the object at p ('{'); each value is checked (depth:
+ * containers open around the object), unless it is the same bytes as the
+ * member at the same place in like (NULL: none). *valid false when the
+ * object is not JSON; *after gets the byte after it. */
 static enum cut_err members_of(struct jarena *a, const char *p, const char *end, int depth,
-                               struct bmember **out, uint32_t *n, const char **after, bool *valid)
+                               const struct bobject *like, struct bobject *out, const char **after,
+                               bool *valid)
 {
     uint32_t cap = 16, k = 0;
     struct bmember *m = jarena_alloc(a, cap * sizeof *m);
@@ -177,9 +202,9 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
                 m = v;
                 cap *= 2;
             }
-            struct bmember *x = &m[k++];
-            x->key = p + 1;
-            x->keylen = (uint32_t)kn;
+            struct bmember *x = &m[k];
+            x->kraw = x->key = p + 1;
+            x->kn = x->keylen = (uint32_t)kn;
             if (esc) {
                 char *d = jarena_alloc(a, kn + 1);
                 if (!d) return CUT_ENOMEM;
@@ -190,8 +215,12 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
             if (p >= end || *p != ':') return CUT_OK;
             p = ws(p + 1, end);
             x->v = p;
-            if (!(p = skip(p, end, depth + 1))) return CUT_OK;
+            if (same_as(like, k, x->kraw, x->kn, p, end))
+                p += like->text[k].vn;
+            else if (!(p = skip(p, end, depth + 1)))
+                return CUT_OK;
             x->vn = (size_t)(p - x->v);
+            k++;
             p = ws(p, end);
             if (p < end && *p == ',') {
                 p = ws(p + 1, end);
@@ -204,9 +233,11 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
             return CUT_OK;
         }
     }
-    sort_members(m, k);
-    *out = m;
-    *n = k;
+    struct bmember *sorted = jarena_alloc(a, (k ? k : 1) * sizeof *sorted);
+    if (!sorted) return CUT_ENOMEM;
+    if (k) memcpy(sorted, m, k * sizeof *m);
+    sort_members(sorted, k);
+    *out = (struct bobject){m, sorted, k};
     *after = p;
     *valid = true;
     return CUT_OK;
@@ -282,15 +313,14 @@ static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const 
                                int depth)
 {
     if (*x->v == '{' && *y->v == '{') {
-        struct bmember *ma, *mb;
-        uint32_t na, nb;
+        struct bobject oa, ob;
         const char *after;
         bool va, vb;
-        enum cut_err e = members_of(s->a, x->v, x->v + x->vn, depth, &ma, &na, &after, &va);
-        if (!e) e = members_of(s->a, y->v, y->v + y->vn, depth, &mb, &nb, &after, &vb);
+        enum cut_err e = members_of(s->a, x->v, x->v + x->vn, depth, NULL, &oa, &after, &va);
+        if (!e) e = members_of(s->a, y->v, y->v + y->vn, depth, &oa, &ob, &after, &vb);
         if (e) return e;
         if (!va || !vb) return CUT_EINVAL; /* checked already: can't be */
-        return object_diff(s, ma, na, mb, nb, depth + 1);
+        return object_diff(s, oa.sorted, oa.n, ob.sorted, ob.n, depth + 1);
     }
     struct jv *a = jarena_alloc(s->a, 2 * sizeof *a);
     if (!a) return CUT_ENOMEM;
@@ -326,16 +356,16 @@ static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint
 }
 
 /* A whole body: whitespace around one value. *valid false when it is not
- * JSON; else, for an object, its members. */
-static enum cut_err body_of(struct jarena *a, const char *p, size_t n, bool *valid,
-                            struct bmember **m, uint32_t *nm, bool *obj)
+ * JSON; else, for an object, its members (like: as members_of). */
+static enum cut_err body_of(struct jarena *a, const char *p, size_t n, const struct bobject *like,
+                            bool *valid, struct bobject *o, bool *obj)
 {
     const char *end = p + n, *after = NULL;
     p = ws(p, end);
     *obj = p < end && *p == '{';
     enum cut_err e = CUT_OK;
     if (*obj)
-        e = members_of(a, p, end, 0, m, nm, &after, valid);
+        e = members_of(a, p, end, 0, like, o, &after, valid);
     else
         *valid = (after = skip(p, end, 0)) != NULL;
     if (!e && *valid) *valid = ws(after, end) == end;
@@ -346,19 +376,19 @@ enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
                            const struct jdiff_opts *o, struct jarena *ar, struct cmp *c, bool *va,
                            bool *vb, size_t *ndiffs)
 {
-    struct bmember *ma = NULL, *mb = NULL;
-    uint32_t na = 0, nb = 0;
+    struct bobject ma = {NULL, NULL, 0}, mb = {NULL, NULL, 0};
     bool oa, ob;
     *ndiffs = 0;
-    enum cut_err e = body_of(ar, a, an, va, &ma, &na, &oa);
-    if (!e) e = body_of(ar, b, bn, vb, &mb, &nb, &ob);
+    enum cut_err e = body_of(ar, a, an, NULL, va, &ma, &oa);
+    /* b's members that are a's bytes at the same place need no check */
+    if (!e) e = body_of(ar, b, bn, *va && oa ? &ma : NULL, vb, &mb, &ob);
     if (e || !*va || !*vb) return e;
     struct bstate s = {o, ar, &c->dpath, &c->dsub, &c->dfull, 0};
     buf_reset(s.path);
     e = buf_putc(s.path, '$');
     if (e) return e;
     if (oa && ob) {
-        e = object_diff(&s, ma, na, mb, nb, 1);
+        e = object_diff(&s, ma.sorted, ma.n, mb.sorted, mb.n, 1);
     } else {
         struct jv ja, jb;
         e = parse(ar, a, an, &ja);

@@ -193,6 +193,22 @@ static void test_invalid_bodies_are_found_whole(void **state)
     buf_free(&ok);
 }
 
+/* The candidate's members that are the baseline's bytes at the same place
+ * are not checked again: only where the bytes end the value. */
+static void test_same_bytes_shortcut_is_exact(void **state)
+{
+    (void)state;
+    assert_string_equal(diff_of("{\"a\":1,\"b\":2}", "{\"a\":1.5,\"b\":2}"),
+                        "value $.a number(1) number(1.5)");
+    assert_string_equal(diff_of("{\"a\":1,\"b\":2}", "{\"a\":1e1,\"b\":2}"),
+                        "value $.a number(1) number(1e1)");
+    assert_string_equal(diff_of("{\"a\":true}", "{\"a\":truex}"), "invalid 1 0");
+    assert_string_equal(diff_of("{\"a\":\"x\"}", "{\"a\":\"x\"y}"), "invalid 1 0");
+    assert_string_equal(diff_of("{\"a\":[1]}", "{\"a\":[1]]}"), "invalid 1 0");
+    assert_string_equal(diff_of("{\"a\":{\"b\":[1,{}]},\"c\":0}", "{\"a\":{\"b\":[1,{}]},\"c\":1}"),
+                        "value $.c number(0) number(1)");
+}
+
 static void test_limit_counts_across_members(void **state)
 {
     (void)state;
@@ -315,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_hand_checked_differences),
         cmocka_unit_test(test_duplicates_whitespace_and_unordered),
         cmocka_unit_test(test_invalid_bodies_are_found_whole),
+        cmocka_unit_test(test_same_bytes_shortcut_is_exact),
         cmocka_unit_test(test_limit_counts_across_members),
         cmocka_unit_test(test_generated_documents_agree_with_trees),
     };

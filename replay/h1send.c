@@ -200,9 +200,8 @@ enum cut_err h1send_new(struct h1send **out, const struct sender_opts *o, send_d
     return CUT_OK;
 }
 
-static void conn_close(struct h1send *h, struct h1conn *c)
+static void conn_close(struct h1conn *c)
 {
-    (void)h;
     if (c->fd >= 0) close(c->fd); /* closing drops it from the epoll set */
     c->fd = -1;
     c->events = 0;
@@ -215,7 +214,7 @@ void h1send_free(struct h1send *h)
 {
     if (!h) return;
     for (size_t i = 0; h->slots && h->conns && i < h->nslots; i++) {
-        conn_close(h, &h->conns[i]);
+        conn_close(&h->conns[i]);
         buf_free(&h->conns[i].out);
         buf_free(&h->conns[i].in);
         exchange_release(&h->slots[i].x);
@@ -384,7 +383,7 @@ static void hand_back(struct h1send *h, struct h1conn *c)
 static void fail(struct h1send *h, struct h1conn *c, enum send_errkind k, int64_t now)
 {
     struct send_slot *slot = c->slot;
-    conn_close(h, c);
+    conn_close(c);
     slot->x.send_ms = 0;
     slot->x.wait_ms = c->t_write ? ms_between(c->t_write, now) : 0;
     slot->x.receive_ms = 0;
@@ -407,12 +406,12 @@ static void complete(struct h1send *h, struct h1conn *c, int64_t now)
     /* Bytes beyond the answer were not asked for: the connection is out of
      * step, so it is not reused (libcurl does the same). */
     if (c->close_after || c->in_off != c->in.len) {
-        conn_close(h, c);
+        conn_close(c);
     } else {
         c->reused = true;
         buf_reset(&c->in);
         c->in_off = 0;
-        if (c->events != EPOLLIN && !want_events(h, c, EPOLLIN)) conn_close(h, c);
+        if (c->events != EPOLLIN && !want_events(h, c, EPOLLIN)) conn_close(c);
     }
     hand_back(h, c);
 }
@@ -433,7 +432,7 @@ static enum send_errkind connect_kind(int err)
 static void connect_failed(struct h1send *h, struct h1conn *c, int err, int64_t now)
 {
     struct h1dest *d = &h->dest[c->dest];
-    conn_close(h, c);
+    conn_close(c);
     if (c->addr + 1 < d->naddr) {
         c->addr++;
         begin(h, c, now);
@@ -450,7 +449,7 @@ static void connect_failed(struct h1send *h, struct h1conn *c, int err, int64_t 
 static void broken(struct h1send *h, struct h1conn *c, int64_t now)
 {
     bool retry = !c->got_byte && c->reused && !c->retried;
-    conn_close(h, c);
+    conn_close(c);
     if (retry) {
         c->retried = true;
         begin(h, c, now);
@@ -699,19 +698,13 @@ static void read_some(struct h1send *h, struct h1conn *c, int64_t now)
     process(h, c, now);
 }
 
-/* An idle keep-alive connection became readable: the server closed it
- * (or sent what nobody asked for). Either way it is of no further use. */
-static void idle_event(struct h1send *h, struct h1conn *c)
-{
-    conn_close(h, c);
-}
-
 static void on_event(struct h1send *h, struct h1conn *c, uint32_t ev, int64_t now)
 {
     if (c->fd < 0) return; /* closed earlier in this batch */
     switch (c->state) {
-    case CONN_IDLE:
-        idle_event(h, c);
+    case CONN_IDLE: /* readable while idle: the server closed it, or sent what
+                     * nobody asked for; either way it is of no further use */
+        conn_close(c);
         return;
     case CONN_CONNECTING: {
         int err = 0;

@@ -344,8 +344,8 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h)
             else
                 ok = jscan_skip(&c->s);
         }
-        if (ok && !c->s.err && !(str[0] && str[1]))
-            ok = bad(c, "a header without a string name and value");
+        if (c->s.err) break; /* the member loop ended on broken JSON */
+        if (ok && !(str[0] && str[1])) ok = bad(c, "a header without a string name and value");
         if (ok && headers_add(h, str[0], len[0], str[1], len[1])) ok = bad(c, "out of memory");
     }
     buf_free(&name);

@@ -267,6 +267,13 @@ static void test_bad_entries_say_why(void **state)
         {"{\"request\":{\"method\":\"GET\",\"url\":\"/\"}} trailing", "invalid JSON at column"},
         {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",}}",
          "invalid JSON at column 38: expected a key"},
+        /* JSON that breaks inside a header after its name: a JSON error, and
+         * no header added from the half-read one (fuzz_har found it). */
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":[{\"name\":\"A\" x}]}}",
+         "invalid JSON at column 61: expected ',' or closing bracket"},
+        /* Escaped names and values are decoded; a bad escape is a JSON error. */
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":[{\"name\":\"A\\q\"}]}}",
+         "invalid JSON at column 60: bad escape in string"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct exchange x;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cutover/stats.h"
 
@@ -67,6 +69,52 @@ static void test_empty_and_nan(void **state)
     assert_int_equal(stats_mann_whitney(x, 2, x, 1, &u, &p), CUT_EINVAL);
 }
 
+static int by_value(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The radix sort orders as a comparison sort does: negative values,
+ * zeros of both signs, infinities, tiny and huge values, many ties. */
+static void test_sort_orders_like_qsort(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static double v[N], w[N];
+    static const double odd[] = {-0.0, 0.0, INFINITY, -INFINITY, 5e-324, -5e-324, 1.7e308, -1.0};
+    uint64_t r = 12345;
+    for (size_t i = 0; i < N; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        double x = (double)(r >> 11) / 9007199254740992.0; /* [0, 1) */
+        switch (i % 4) {
+        case 0:
+            v[i] = x * 1000;
+            break; /* latencies */
+        case 1:
+            v[i] = (double)(r >> 60);
+            break; /* few values: ties */
+        case 2:
+            v[i] = (x - 0.5) * 1e6;
+            break; /* negatives */
+        default:
+            v[i] = odd[(r >> 20) % 8];
+            break;
+        }
+        w[i] = v[i];
+    }
+    for (size_t n = 0; n <= N; n = n ? n * 10 : 1) {
+        memcpy(w, v, n * sizeof *v);
+        double *x = malloc((n ? n : 1) * sizeof *x);
+        memcpy(x, v, n * sizeof *v);
+        stats_sort(x, n);
+        qsort(w, n, sizeof *w, by_value);
+        for (size_t i = 0; i < n; i++) assert_true(x[i] == w[i]);
+        for (size_t i = 1; i < n; i++) assert_true(x[i - 1] <= x[i]);
+        free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -75,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_identical_samples_give_p_one),
         cmocka_unit_test(test_shifted_samples_give_tiny_p),
         cmocka_unit_test(test_empty_and_nan),
+        cmocka_unit_test(test_sort_orders_like_qsort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,5 +13,9 @@
  * *p the two-sided p-value (1 when either sample is empty or every value
  * is tied). CUT_EINVAL for NaN samples. */
 enum cut_err stats_mann_whitney(double *x, size_t nx, double *y, size_t ny, double *u, double *p);
+/* Sort v[0..n) (no NaN) ascending: a radix sort on the bits, with a
+ * scratch copy of n values (a comparison sort in place when that can't be
+ * allocated). Can't fail. */
+void stats_sort(double *v, size_t n);
 
 #endif

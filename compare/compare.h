@@ -288,6 +288,13 @@ enum cut_err cmp_map_put(struct cmp_map *m, const void *key, size_t len, uint32_
 const struct cmp_map_slot *cmp_map_get(const struct cmp_map *m, const void *key, size_t len);
 void cmp_map_release(struct cmp_map *m);
 
+/* What a concrete path comes to: an ignore rule covers it; generalised. */
+struct cmp_pathinfo {
+    bool rule;
+    char *gpath;
+    size_t glen;
+};
+
 /* A distinct set of keys that exchanges had: counted once per pattern. */
 struct cmp_sig {
     uint32_t *keys;
@@ -402,8 +409,10 @@ struct cmp {
     uint8_t *hnorm;
     size_t nhnames;
     bool hready;
-    struct buf htmp[5];                /* scratch of cmp_headers */
-    struct cmp_map rule_cache;         /* noise.c: ignore-rule answers per concrete path */
+    struct buf htmp[5];        /* scratch of cmp_headers */
+    struct cmp_map rule_cache; /* noise.c: answers per concrete path (pinfo index) */
+    struct cmp_pathinfo *pinfo;
+    size_t npinfo, cappinfo;
     struct cmp_item *rec;              /* cmp_note records here instead (work half) */
     const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
     struct buf dpath;                  /* the body diff's path buffer */
@@ -481,6 +490,9 @@ enum cut_err cmp_media_type(const char *v, size_t n, struct buf *out);
  * "header:Name" or a JSON path). a and b are the values, when JSON. */
 enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
                       const char *concrete, const struct jv *a, const struct jv *b);
+/* Free the answers noise.c remembered per concrete path (every struct cmp
+ * that noted differences, workers included). */
+void cmp_pathinfo_release(struct cmp *c);
 /* Count a difference recorded by cmp_note in the work half. */
 enum cut_err cmp_note_event(struct cmp *c, const struct cmp_event *ev);
 /* Begin / end one pair's differences (the end records its signature). */

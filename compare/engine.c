@@ -57,7 +57,7 @@ void cmp_release(struct cmp *c)
     cmp_map_release(&c->ep_index);
     cmp_map_release(&c->key_index);
     cmp_map_release(&c->sig_index);
-    cmp_map_release(&c->rule_cache);
+    cmp_pathinfo_release(c);
     buf_free(&c->dpath);
     buf_free(&c->dsub);
     buf_free(&c->dfull);
@@ -150,7 +150,9 @@ static enum cut_err body_diff(struct cmp *c, struct jarena *ar, struct cmp_rec *
     bool textual = !b->body_b64 && !x->body_b64 && !b->body_truncated && !x->body_truncated;
     bool pb = textual && looks_json(b), px = textual && looks_json(x);
     if (pb && px) {
-        struct jdiff_opts o = {on_diff, on_unordered, c, MAX_BODY_DIFFS};
+        /* no unordered rule at all: no path to check for each array */
+        bool unord = c->o->unordered.n || (c->cur_ov && c->cur_ov->unordered.n);
+        struct jdiff_opts o = {on_diff, unord ? on_unordered : NULL, c, MAX_BODY_DIFFS};
         size_t n = 0;
         e = cmp_body_diff(b->body, b->body_len, x->body, x->body_len, &o, ar, c, &pb, &px, &n);
         if (e) return e;
@@ -200,6 +202,7 @@ enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c)
     buf_init(&w->dpath, 0);
     buf_init(&w->dsub, 0);
     buf_init(&w->dfull, 0);
+    buf_init(&w->gpath, 0);
     for (size_t i = 0; i < sizeof w->htmp / sizeof *w->htmp; i++) buf_init(&w->htmp[i], 0);
     return c->hready ? CUT_OK : CUT_EINVAL;
 }

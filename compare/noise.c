@@ -267,16 +267,14 @@ static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *co
     return CUT_OK;
 }
 
-/* Whether an ignore rule (global, or the endpoint's override ov) covers a
- * concrete path. Matching parses the path; the same few paths come back on
- * every pair, so answers are remembered (up to RULE_CACHE paths). */
-static enum cut_err rule_hit(struct cmp *c, const struct cmp_override *ov, enum cmp_where where,
-                             const char *concrete, bool *hit)
+/* What a concrete path comes to (its rule, its generalised path) for an
+ * endpoint override ov. Matching a rule and generalising parse the path;
+ * the same few paths come back on every pair, so answers are remembered
+ * (up to RULE_CACHE paths; they live as long as c). *gpath is in c->gpath
+ * or in the memory of c's answers. */
+static enum cut_err path_info(struct cmp *c, const struct cmp_override *ov, enum cmp_where where,
+                              const char *concrete, bool *hit, const char **gpath, size_t *glen)
 {
-    if (!c->o->ignore.n && !(ov && ov->ignore.n)) {
-        *hit = false;
-        return CUT_OK;
-    }
     struct buf *kb = &c->kbuf;
     buf_reset(kb);
     enum cut_err e = buf_append(kb, &ov, sizeof ov);
@@ -285,14 +283,49 @@ static enum cut_err rule_hit(struct cmp *c, const struct cmp_override *ov, enum 
     if (e) return e;
     const struct cmp_map_slot *sl = cmp_map_get(&c->rule_cache, kb->data, kb->len);
     if (sl) {
-        *hit = sl->val;
+        const struct cmp_pathinfo *pi = &c->pinfo[sl->val];
+        *hit = pi->rule;
+        *gpath = pi->gpath;
+        *glen = pi->glen;
         return CUT_OK;
     }
-    *hit = cmp_rule_hit(&c->o->ignore, where, concrete) ||
-           (ov && cmp_rule_hit(&ov->ignore, where, concrete));
-    if (c->rule_cache.n >= RULE_CACHE) return CUT_OK;
+    *hit = (c->o->ignore.n && cmp_rule_hit(&c->o->ignore, where, concrete)) ||
+           (ov && ov->ignore.n && cmp_rule_hit(&ov->ignore, where, concrete));
+    buf_reset(&c->gpath);
+    e = where == CMP_BODY ? jpath_generalise(concrete, &c->gpath) : buf_puts(&c->gpath, concrete);
+    *gpath = c->gpath.data;
+    *glen = c->gpath.len;
+    if (e || c->rule_cache.n >= RULE_CACHE) return e;
+    if (c->npinfo == c->cappinfo) {
+        size_t cap = c->cappinfo ? c->cappinfo * 2 : 64;
+        struct cmp_pathinfo *v = realloc(c->pinfo, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->pinfo = v;
+        c->cappinfo = cap;
+    }
+    struct cmp_pathinfo *pi = &c->pinfo[c->npinfo];
+    if (!(pi->gpath = malloc(*glen + 1))) return CUT_ENOMEM;
+    memcpy(pi->gpath, *gpath, *glen + 1);
+    pi->glen = *glen;
+    pi->rule = *hit;
     uint32_t v;
-    return cmp_map_put(&c->rule_cache, kb->data, kb->len, *hit, &v, NULL);
+    e = cmp_map_put(&c->rule_cache, kb->data, kb->len, (uint32_t)c->npinfo, &v, NULL);
+    if (e) {
+        free(pi->gpath);
+        return e;
+    }
+    c->npinfo++;
+    *gpath = pi->gpath;
+    return CUT_OK;
+}
+
+void cmp_pathinfo_release(struct cmp *c)
+{
+    for (size_t i = 0; i < c->npinfo; i++) free(c->pinfo[i].gpath);
+    free(c->pinfo);
+    c->pinfo = NULL;
+    c->npinfo = c->cappinfo = 0;
+    cmp_map_release(&c->rule_cache);
 }
 
 /* A copy of v in a, its text too when it may point at the caller's stack
@@ -317,13 +350,7 @@ static const struct jv *keep_jv(struct jarena *a, const struct jv *v, bool text)
  * other pairs: its rule, generalised path (in c->gpath) and value shapes. */
 static enum cut_err prepare(struct cmp *c, const struct cmp_override *ov, struct cmp_event *ev)
 {
-    enum cut_err e = rule_hit(c, ov, ev->where, ev->path, &ev->rule);
-    if (e) return e;
-    buf_reset(&c->gpath);
-    e = ev->where == CMP_BODY ? jpath_generalise(ev->path, &c->gpath)
-                              : buf_puts(&c->gpath, ev->path);
-    ev->gpath = c->gpath.data;
-    ev->glen = c->gpath.len;
+    enum cut_err e = path_info(c, ov, ev->where, ev->path, &ev->rule, &ev->gpath, &ev->glen);
     ev->shaped = ev->kind == JDIFF_VALUE && ev->a && ev->b;
     if (ev->shaped) {
         ev->sa = (uint8_t)cmp_shape_of(ev->a, &ev->la);
@@ -376,11 +403,13 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
     ev->b = keep_jv(c->arena, b, where != CMP_BODY);
     if ((a && !ev->a) || (b && !ev->b)) return CUT_ENOMEM;
     enum cut_err e = prepare(c, c->cur_ov, ev);
-    char *g = e ? NULL : jarena_alloc(c->arena, ev->glen + 1);
-    if (!e && !g) e = CUT_ENOMEM;
     if (e) return e;
-    memcpy(g, ev->gpath, ev->glen + 1);
-    ev->gpath = g;
+    if (ev->gpath == c->gpath.data) { /* not a remembered one: reused by the next */
+        char *g = jarena_alloc(c->arena, ev->glen + 1);
+        if (!g) return CUT_ENOMEM;
+        memcpy(g, ev->gpath, ev->glen + 1);
+        ev->gpath = g;
+    }
     it->nev++;
     return CUT_OK;
 }

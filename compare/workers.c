@@ -234,6 +234,8 @@ void cmp_pool_free(struct cmp_pool *p)
         buf_free(&w->dpath);
         buf_free(&w->dsub);
         buf_free(&w->dfull);
+        buf_free(&w->gpath);
+        cmp_pathinfo_release(w);
         for (size_t k = 0; k < sizeof w->htmp / sizeof *w->htmp; k++) buf_free(&w->htmp[k]);
     }
     for (size_t i = 0; i < RING; i++) {

@@ -37,60 +37,57 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return need + 1;
 }
 
-/* The letter of a two-byte escape (\n), or 0 for \u00XX. */
-static const char short_escape[256] = {['"'] = '"',  ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
-                                       ['\t'] = 't', ['\b'] = 'b',  ['\f'] = 'f'};
+/* Strings are escaped in chunks, each with room for its worst case (every
+ * byte a 6-byte \u00XX) made once, so that plain runs and escapes are
+ * stored directly; a chunk bounds the over-allocation. A capped buffer
+ * goes the careful way, which never asks for more than the string takes. */
+#define JSONW_CHUNK 4096
 
-/* Write the escape of c at o; returns its length (2 or 6). */
-static size_t put_escape(char *o, unsigned char c)
+/* Bytes >= 0x80 stop the escaping only until the rest of the string is
+ * found to be valid UTF-8 (one check, at the first of them); when it is
+ * not, the careful way takes over. Returns the bytes of p done. */
+static size_t str_fast(struct buf *b, const char *p, size_t n, enum cut_err *e)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (short_escape[c]) {
-        o[0] = '\\';
-        o[1] = short_escape[c];
-        return 2;
+    bool high_ok = false;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = n - i < JSONW_CHUNK ? n - i : JSONW_CHUNK, used;
+        size_t need = 6 * k + 16 + 1; /* the worst case, the spare bytes, the quote */
+        if (b->cap - b->len <= need && (*e = buf_grow(b, need))) return i;
+        b->len += text_json_escape(b->data + b->len, p + i, k, !high_ok, &used);
+        i += used;
+        if (used < k) {
+            if (!text_utf8_valid(p + i, n - i)) return i;
+            high_ok = true;
+        }
     }
-    memcpy(o, "\\u00", 4);
-    o[4] = hex[c >> 4];
-    o[5] = hex[c & 15];
-    return 6;
+    return n;
 }
 
-/* Room is made once for the string as if nothing needed escaping (the
- * least it can take, so a capped buffer fails only when the string cannot
- * fit), and again at each escape for what is left. Plain runs are copied a
- * block at a time. Bytes >= 0x80 stop the copy only until the rest of the
- * string is found to be valid UTF-8 (the common case: one check); when it
- * is not, each sequence is checked, and a byte outside one is escaped. */
-enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
+/* The careful way, for a capped buffer (room is made for no more than the
+ * string can take, so it fails only when the string cannot fit) and for
+ * bytes that are not UTF-8 (each sequence is checked, and a byte outside
+ * one is escaped). Plain runs are copied a block at a time. */
+static enum cut_err str_careful(struct buf *b, const char *p, size_t n)
 {
-    const char *p = vp;
     enum cut_err e;
-    if ((e = buf_grow(b, n + 2))) return e;
+    if ((e = buf_grow(b, n + 1))) return e;
     char *o = b->data + b->len;
-    *o++ = '"';
-    enum { HIGH_UNKNOWN, HIGH_VALID, HIGH_CHECK } high = HIGH_UNKNOWN;
-    size_t i = 0;
-    for (;;) {
-        size_t k = text_json_plain_copy(o, p + i, n - i, high != HIGH_VALID);
+    for (size_t i = 0;;) {
+        size_t k = text_json_plain_copy(o, p + i, n - i, true);
         o += k;
         i += k;
         if (i >= n) break;
         const unsigned char *u = (const unsigned char *)p + i;
-        if (*u >= 0x80) {
-            if (high == HIGH_UNKNOWN) {
-                high = text_utf8_valid(u, n - i) ? HIGH_VALID : HIGH_CHECK;
-                continue;
-            }
-            size_t sl = utf8_seq(u, n - i);
-            if (sl) {
-                memcpy(o, u, sl);
-                o += sl;
-                i += sl;
-                continue;
-            }
+        size_t sl = *u >= 0x80 ? utf8_seq(u, n - i) : 0;
+        if (sl) {
+            memcpy(o, u, sl);
+            o += sl;
+            i += sl;
+            continue;
         }
-        size_t len = short_escape[*u] ? 2 : 6, at = (size_t)(o - b->data);
+        char esc[6];
+        size_t len = text_json_escape_byte(esc, *u), at = (size_t)(o - b->data);
         size_t least = len + (n - i - 1) + 1; /* this escape, the rest, the quote */
         if (b->cap - at < least + 1 || (b->max && at + least > b->max)) {
             b->len = at;
@@ -100,13 +97,26 @@ enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
             }
             o = b->data + at;
         }
-        o += put_escape(o, *u);
+        memcpy(o, esc, len);
+        o += len;
         i++;
     }
-    *o++ = '"';
     b->len = (size_t)(o - b->data);
-    b->data[b->len] = '\0';
     return CUT_OK;
+}
+
+enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
+{
+    const char *p = vp;
+    enum cut_err e = buf_putc(b, '"');
+    size_t done = 0;
+    if (!e && !b->max) done = str_fast(b, p, n, &e);
+    if (!e && done < n) e = str_careful(b, p + done, n - done);
+    if (e) {
+        b->data[b->len] = '\0';
+        return e;
+    }
+    return buf_putc(b, '"');
 }
 
 enum cut_err jsonw_cstr(struct buf *b, const char *s)

@@ -434,6 +434,75 @@ size_t text_json_plain_copy(char *out, const char *p, size_t n, bool high)
     return i + k;
 }
 
+/* The letter of a two-byte escape (\n), or 0 for \u00XX. */
+static const char short_escape[256] = {['"'] = '"',  ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+                                       ['\t'] = 't', ['\b'] = 'b',  ['\f'] = 'f'};
+
+size_t text_json_escape_byte(char *out, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = '\\';
+    if (short_escape[c]) {
+        out[1] = short_escape[c];
+        return 2;
+    }
+    memcpy(out + 1, "u00", 3);
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
+}
+
+size_t text_json_escape(char *out, const char *p, size_t n, bool stop_high, size_t *used)
+{
+    char *o = out;
+    size_t i = 0;
+    uint32_t high_mask = stop_high ? 0xFFFF : 0;
+    /* A block is stored whole before its first stop is looked at: o is at
+     * most 6 * i past out, so the store stays in 6 * n + 16. */
+    while (n - i >= 16) {
+        struct jstr_masks m;
+        block_masks(p + i, &m);
+        memmove(o, p + i, 16);
+        uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask);
+        if (!stops) {
+            o += 16;
+            i += 16;
+            continue;
+        }
+        size_t k = (size_t)__builtin_ctz(stops);
+        o += k;
+        i += k;
+        if ((unsigned char)p[i] >= 0x80) {
+            *used = i;
+            return (size_t)(o - out);
+        }
+        o += text_json_escape_byte(o, (unsigned char)p[i++]);
+    }
+    if (i < n) {
+        /* The last bytes, padded with spaces: one mask for all their stops,
+         * and 16-byte stores (the 16 spare bytes of out take the excess). */
+        char pad[32];
+        size_t rem = n - i, j = 0;
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, p + i, rem);
+        struct jstr_masks m;
+        block_masks(pad, &m);
+        uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask);
+        while (j < rem) {
+            memmove(o, pad + j, 16);
+            uint32_t rest = stops >> j;
+            size_t k = rest ? (size_t)__builtin_ctz(rest) : rem - j;
+            o += k;
+            j += k;
+            if (j >= rem || (unsigned char)pad[j] >= 0x80) break;
+            o += text_json_escape_byte(o, (unsigned char)pad[j++]);
+        }
+        i += j;
+    }
+    *used = i;
+    return (size_t)(o - out);
+}
+
 static size_t put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) {

@@ -197,7 +197,7 @@ static void test_escapes_at_every_block_offset(void **state)
 {
     (void)state;
     struct buf b = BUF_INIT, want = BUF_INIT;
-    char in[64];
+    char in[80];
     for (size_t off = 0; off < 40; off++) {
         memset(in, 'x', off);
         memcpy(in + off, "\"\xc3\xa9yyyyy\xff", 9);
@@ -210,6 +210,17 @@ static void test_escapes_at_every_block_offset(void **state)
         assert_int_equal(b.len, want.len);
         assert_memory_equal(b.data, want.data, b.len);
         assert_int_equal(b.data[b.len], '\0');
+        /* All valid UTF-8: after the first character the rest is copied
+         * without stopping at its bytes >= 0x80; escapes still are made. */
+        memcpy(in + off, "\xc3\xa9\"\xe4\xbd\xa0yyyyyyyyyyyyyyyyyy\n\x01", 26);
+        buf_reset(&b);
+        buf_reset(&want);
+        assert_int_equal(jsonw_str(&b, in, off + 26), CUT_OK);
+        buf_putc(&want, '"');
+        buf_append(&want, in, off);
+        buf_append(&want, "\xc3\xa9\\\"\xe4\xbd\xa0yyyyyyyyyyyyyyyyyy\\n\\u0001\"", 34);
+        assert_int_equal(b.len, want.len);
+        assert_memory_equal(b.data, want.data, b.len);
     }
     buf_free(&b);
     buf_free(&want);

@@ -54,6 +54,15 @@ struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags);
  * how many were copied (n when all). out has room for n bytes, and bytes
  * of it past the count may be written too (a block is stored whole). */
 size_t text_json_plain_copy(char *out, const char *p, size_t n, bool high);
+/* Write the JSON escape of byte c (\n, \", \u0001, ...) at out, which has
+ * room for 6 bytes; returns its length (2 or 6). */
+size_t text_json_escape_byte(char *out, unsigned char c);
+/* Write p[0..n) as the body of a JSON string at out, which has room for
+ * 6 * n + 16 bytes: '"', '\\' and bytes < 0x20 escaped, every other byte
+ * copied, 16 at a time. With stop_high it stops before the first byte
+ * >= 0x80 (whose UTF-8 the caller checks). Returns the length written;
+ * *used gets the bytes of p consumed. */
+size_t text_json_escape(char *out, const char *p, size_t n, bool stop_high, size_t *used);
 /* Decode a body that text_jstr_scan accepted into out, which has room for
  * n bytes (decoding never lengthens). A lone surrogate becomes its 3-byte
  * form. Returns the decoded length; out is not NUL-terminated. Stops at a

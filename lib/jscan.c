@@ -115,15 +115,22 @@ static bool raw_string(struct jscan *s, const char **out, size_t *n, bool *esc)
     return true;
 }
 
-bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc)
+/* A member's key and its ':', at s->p (whitespace before it allowed). */
+static bool key_colon(struct jscan *s, const char **key, size_t *keylen, bool *esc)
 {
-    if (next_item(s, '}') <= 0) return false;
-    if (jscan_peek(s) != JS_STRING) return fail(s, "expected a key");
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != '"') return fail(s, "expected a key");
     if (!raw_string(s, key, keylen, esc)) return false;
     skip_ws(s);
     if (s->p >= s->end || *s->p != ':') return fail(s, "expected ':'");
     s->p++;
     return true;
+}
+
+bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc)
+{
+    if (next_item(s, '}') <= 0) return false;
+    return key_colon(s, key, keylen, esc);
 }
 
 bool jscan_element(struct jscan *s)
@@ -221,35 +228,81 @@ static bool literal(struct jscan *s, const char *word)
     return true;
 }
 
+/* A value that is not a container, at s->p (no whitespace before it).
+ * Numbers are only validated: skipping needs no strtod. */
+static bool skip_scalar(struct jscan *s)
+{
+    const char *k, *e;
+    size_t kl;
+    bool esc;
+    switch (*s->p) {
+    case '"':
+        return raw_string(s, &k, &kl, &esc);
+    case 't':
+        return literal(s, "true");
+    case 'f':
+        return literal(s, "false");
+    case 'n':
+        return literal(s, "null");
+    default:
+        if (*s->p != '-' && (*s->p < '0' || *s->p > '9')) return fail(s, "unexpected character");
+        if (!(e = number_end(s->p, s->end))) return fail(s, "bad number");
+        s->p = e;
+        return true;
+    }
+}
+
+/* Skipping is the reader's hot path for what it does not store (replay's
+ * recorded responses): one loop, the open containers kept as a bit each
+ * (object or array) instead of a recursion through jscan_member and
+ * jscan_element, with the same checks and the same errors as theirs. */
 bool jscan_skip(struct jscan *s)
 {
+    uint64_t objects[(JSCAN_MAX_DEPTH + 63) / 64];
+    const int base = s->depth;
     const char *k;
     size_t kl;
     bool esc;
-    double d;
-    switch (jscan_peek(s)) {
-    case JS_OBJECT:
-        if (!jscan_enter(s, JS_OBJECT)) return false;
-        while (jscan_member(s, &k, &kl, &esc))
-            if (!jscan_skip(s)) return false;
-        return !s->err;
-    case JS_ARRAY:
-        if (!jscan_enter(s, JS_ARRAY)) return false;
-        while (jscan_element(s))
-            if (!jscan_skip(s)) return false;
-        return !s->err;
-    case JS_STRING:
-        return raw_string(s, &k, &kl, &esc);
-    case JS_NUMBER:
-        return jscan_number(s, &d);
-    case JS_TRUE:
-        return literal(s, "true");
-    case JS_FALSE:
-        return literal(s, "false");
-    case JS_NULL:
-        return literal(s, "null");
-    default:
-        return fail(s, s->p >= s->end ? "unexpected end of input" : "unexpected character");
+    if (s->err) return false;
+    for (;;) {
+        /* A value. */
+        skip_ws(s);
+        if (s->p >= s->end) return fail(s, "unexpected end of input");
+        char open = *s->p;
+        if (open == '{' || open == '[') {
+            if (++s->depth > JSCAN_MAX_DEPTH) return fail(s, "nesting too deep");
+            unsigned lvl = (unsigned)(s->depth - base - 1);
+            uint64_t bit = (uint64_t)1 << (lvl % 64);
+            objects[lvl / 64] = open == '{' ? objects[lvl / 64] | bit : objects[lvl / 64] & ~bit;
+            s->p++;
+            s->fresh = false;
+            skip_ws(s);
+            if (s->p >= s->end) return fail(s, "unexpected end of input");
+            if (*s->p != (open == '{' ? '}' : ']')) {
+                if (open == '{' && !key_colon(s, &k, &kl, &esc)) return false;
+                continue; /* the container's first value */
+            }
+            s->p++;
+            s->depth--;
+        } else if (!skip_scalar(s)) {
+            return false;
+        }
+        /* After a value: the end, or ',' and the next, or closing brackets. */
+        for (;;) {
+            if (s->depth == base) return true;
+            unsigned lvl = (unsigned)(s->depth - base - 1);
+            bool obj = objects[lvl / 64] >> (lvl % 64) & 1;
+            skip_ws(s);
+            if (s->p >= s->end) return fail(s, "unexpected end of input");
+            if (*s->p == ',') {
+                s->p++;
+                if (obj && !key_colon(s, &k, &kl, &esc)) return false;
+                break;
+            }
+            if (*s->p != (obj ? '}' : ']')) return fail(s, "expected ',' or closing bracket");
+            s->p++;
+            s->depth--;
+        }
     }
 }
 

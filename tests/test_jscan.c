@@ -149,6 +149,48 @@ static void test_numbers_read_as_strtod_reads_them(void **state)
     }
 }
 
+/* Skipping keeps one bit per open container: nesting deeper than 64 (past
+ * the first word of bits) with objects and arrays mixed must close in the
+ * right order, and a wrong closing bracket deep inside is found where it
+ * is. */
+static void test_skip_deep_mixed_nesting(void **state)
+{
+    (void)state;
+    static char doc[2048];
+    for (int broken = 0; broken < 2; broken++) {
+        size_t n = 0;
+        for (int i = 0; i < 150; i++) {
+            if (i % 3 == 0) {
+                memcpy(doc + n, "{\"k\":", 5);
+                n += 5;
+            } else {
+                doc[n++] = '[';
+            }
+        }
+        doc[n++] = '1';
+        size_t wrong = 0;
+        for (int i = 149; i >= 0; i--) {
+            doc[n++] = i % 3 == 0 ? '}' : ']';
+            if (broken && i == 70) {
+                wrong = n - 1;
+                doc[wrong] = doc[wrong] == '}' ? ']' : '}';
+            }
+        }
+        struct jscan s;
+        jscan_init(&s, doc, n);
+        bool ok = jscan_skip(&s);
+        if (!broken) {
+            assert_true(ok);
+            assert_true(jscan_done(&s));
+            assert_int_equal(s.depth, 0);
+        } else {
+            assert_false(ok);
+            assert_string_equal(s.err, "expected ',' or closing bracket");
+            assert_int_equal(s.err_at, wrong);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_members_and_numbers),
         cmocka_unit_test(test_numbers_read_as_strtod_reads_them),
         cmocka_unit_test(test_deep_nesting_is_refused_not_a_crash),
+        cmocka_unit_test(test_skip_deep_mixed_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

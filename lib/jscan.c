@@ -91,8 +91,10 @@ static int next_item(struct jscan *s, char close)
 
 /* The raw body of a string at s->p (on the opening quote): validated,
  * escapes checked (a block at a time, text_jstr_scan), and s->p left after
- * the closing quote. */
-static bool raw_string(struct jscan *s, const char **out, size_t *n, bool *esc)
+ * the closing quote. Inlined into its callers: a record has dozens of
+ * strings, most of them short. */
+static inline __attribute__((always_inline)) bool raw_string(struct jscan *s, const char **out,
+                                                             size_t *n, bool *esc)
 {
     static const char *const why[] = {
         [TEXT_JSTR_UNTERMINATED] = "unterminated string",

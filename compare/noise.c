@@ -5,7 +5,6 @@
  * or a timestamp that is distinct per exchange and keeps its shape).  Each
  * exchange's set of keys is kept as a shared signature, so matched and
  * mismatched are recounted once the decisions are made. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,22 +36,40 @@ const char *cmp_shape_name(int s)
 
 /* ---- shapes ---- */
 
+/* Character classes of the "C" locale without a call per byte (shapes are
+ * tested on every differing value). */
+static bool is_dig(int c)
+{
+    return (unsigned)(c - '0') < 10;
+}
+
+static bool is_alpha(int c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+static bool is_xdig(int c)
+{
+    return is_dig(c) || (unsigned)((c | 0x20) - 'a') < 6;
+}
+
 bool cmp_is_uuid(const char *s, size_t n)
 {
     if (n != 36) return false;
     for (size_t i = 0; i < n; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])) return false;
+        if (dash ? s[i] != '-' : !is_xdig((unsigned char)s[i])) return false;
     }
     return true;
 }
 
+/* Crockford's base 32, either case: digits and letters but I, L, O, U. */
 static bool is_ulid(const char *s, size_t n)
 {
     if (n != 26 || s[0] < '0' || s[0] > '7') return false;
     for (size_t i = 0; i < n; i++) {
-        int c = toupper((unsigned char)s[i]);
-        if (!isdigit(c) && !(isupper(c) && c != 'I' && c != 'L' && c != 'O' && c != 'U'))
+        int c = (unsigned char)s[i], u = c & ~0x20;
+        if (!is_dig(c) && !(is_alpha(c) && u != 'I' && u != 'L' && u != 'O' && u != 'U'))
             return false;
     }
     return true;
@@ -61,7 +78,7 @@ static bool is_ulid(const char *s, size_t n)
 static bool digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i])) return false;
+        if (!is_dig((unsigned char)s[i])) return false;
     return n > 0;
 }
 
@@ -75,7 +92,7 @@ static bool is_iso8601(const char *s, size_t n)
     if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || n < 16) return false;
     if (!digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2)) return false;
     for (size_t i = 16; i < n; i++)
-        if (!strchr("0123456789:.,Zz+-", s[i])) return false;
+        if (!is_dig((unsigned char)s[i]) && !memchr(":.,Zz+-", s[i], 8)) return false;
     return true;
 }
 
@@ -91,8 +108,9 @@ static bool is_hex(const char *s, size_t n)
 {
     bool digit = false;
     for (size_t i = 0; i < n; i++) {
-        if (!isxdigit((unsigned char)s[i])) return false;
-        digit = digit || isdigit((unsigned char)s[i]);
+        int c = (unsigned char)s[i];
+        if (!is_xdig(c)) return false;
+        digit = digit || is_dig(c);
     }
     return n >= 8 && digit;
 }
@@ -102,25 +120,37 @@ static bool is_token(const char *s, size_t n)
     bool digit = false, alpha = false;
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
-        if (!isalnum(c) && !strchr("_-.:=+/", c)) return false;
-        digit = digit || isdigit(c);
-        alpha = alpha || isalpha(c);
+        /* 8 bytes: the NUL too, as strchr would have matched it */
+        if (!is_dig(c) && !is_alpha(c) && !memchr("_-.:=+/", c, 8)) return false;
+        digit = digit || is_dig(c);
+        alpha = alpha || is_alpha(c);
     }
     return n >= 12 && digit && alpha;
+}
+
+/* A number's value as strtod reads it; an integer of up to 15 digits is
+ * exact in a double, so it needs no strtod. */
+static double number_value(const char *s, size_t n)
+{
+    size_t neg = n && s[0] == '-';
+    if (n - neg == 0 || n - neg > 15 || !digits(s + neg, n - neg)) return strtod(s, NULL);
+    uint64_t m = 0;
+    for (size_t i = neg; i < n; i++) m = m * 10 + (uint64_t)(s[i] - '0');
+    return neg ? -(double)m : (double)m;
 }
 
 enum cmp_shape cmp_shape_of(const struct jv *v, uint32_t *lenclass)
 {
     *lenclass = 0;
     if (!v) return SHAPE_NONE;
-    if (v->type == JV_NUM) return (enum cmp_shape)epoch_class(strtod(v->u.s, NULL));
+    if (v->type == JV_NUM) return (enum cmp_shape)epoch_class(number_value(v->u.s, v->n));
     if (v->type != JV_STR) return SHAPE_NONE;
     const char *s = v->u.s;
     size_t n = v->n;
     if (cmp_is_uuid(s, n)) return SHAPE_UUID;
     if (is_iso8601(s, n)) return SHAPE_ISO8601;
-    if (digits(s, n) && n >= 9 && n <= 17) {
-        int ec = epoch_class(strtod(s, NULL));
+    if (n >= 9 && n <= 17 && digits(s, n)) {
+        int ec = epoch_class(number_value(s, n));
         if (ec != SHAPE_NONE) return (enum cmp_shape)ec;
     }
     *lenclass = (uint32_t)n;

@@ -277,21 +277,33 @@ static void block_escape_chars(const char *p, uint32_t *simple, uint32_t *u)
 }
 #endif
 
-/* The positions a backslash escapes, from the block's backslash mask;
- * *carry is 1 when the block's first byte is escaped (a backslash ended the
- * block before) and is set for the next block. Runs of backslashes pair up:
- * a run that starts on an even bit escapes the byte after it when its
- * length is odd, and the carry out of the addition marks the runs that
- * start on odd bits. */
+/* The positions a backslash escapes, from a 32-byte block's backslash
+ * mask; *carry is 1 when the block's first byte is escaped (a backslash
+ * ended the block before) and is set for the next block. Runs of
+ * backslashes pair up: a run that starts on an even bit escapes the byte
+ * after it when its length is odd, and the carry out of the addition marks
+ * the runs that start on odd bits. */
 static uint32_t escaped_of(uint32_t bs, uint32_t *carry)
 {
-    const uint32_t even = 0x5555;
+    const uint32_t even = 0x55555555u;
     bs &= ~*carry;
     uint32_t follows = (bs << 1) | *carry;
     uint32_t odd_starts = bs & ~even & ~follows;
-    uint32_t sum = odd_starts + bs;
-    *carry = sum >> 16;
-    return (even ^ (sum << 1)) & follows & 0xFFFF;
+    uint64_t sum = (uint64_t)odd_starts + bs;
+    *carry = (uint32_t)(sum >> 32);
+    return (even ^ ((uint32_t)sum << 1)) & follows;
+}
+
+/* The four masks of a 32-byte block, two 16-byte ones side by side. */
+static void block_masks32(const char *p, struct jstr_masks *m)
+{
+    struct jstr_masks hi;
+    block_masks(p, m);
+    block_masks(p + 16, &hi);
+    m->quote |= hi.quote << 16;
+    m->bslash |= hi.bslash << 16;
+    m->ctrl |= hi.ctrl << 16;
+    m->high |= hi.high << 16;
 }
 
 static int hex4(const char *p)
@@ -320,7 +332,7 @@ static size_t u_escape_len(const char *p, const char *end, bool strict)
 }
 
 /* The first error among the escapes and controls of the block at p + i
- * (its 16 bytes readable at blk) below the closing quote: \u escapes are
+ * (its 32 bytes readable at blk) below the closing quote: \u escapes are
  * checked in order against p[0..n). *pair_lo is the offset of a low
  * surrogate already checked with its high half. */
 __attribute__((noinline)) static enum text_jstr_end block_errors(const char *p, size_t n, size_t i,
@@ -328,8 +340,13 @@ __attribute__((noinline)) static enum text_jstr_end block_errors(const char *p, 
                                                                  uint32_t ctrl, bool strict,
                                                                  size_t *pair_lo, size_t *at)
 {
-    uint32_t simple = 0, u = 0;
-    if (esc) block_escape_chars(blk, &simple, &u);
+    uint32_t simple = 0, u = 0, simple_hi, u_hi;
+    if (esc) {
+        block_escape_chars(blk, &simple, &u);
+        block_escape_chars(blk + 16, &simple_hi, &u_hi);
+        simple |= simple_hi << 16;
+        u |= u_hi << 16;
+    }
     uint32_t other = (esc & ~simple & ~u) | ctrl;
     uint32_t first_other = other & (0u - other);
     for (uint32_t us = esc & u; us; us &= us - 1) {
@@ -351,7 +368,8 @@ static struct text_jstr jstr_result(size_t at, enum text_jstr_end end, unsigned 
     return r;
 }
 
-/* The general loop, from the first block: escapes, controls, the tail. */
+/* The general loop, from the first byte, 32 bytes a block: escapes,
+ * controls, the tail. */
 __attribute__((noinline)) static struct text_jstr scan_blocks(const char *p, size_t n,
                                                               unsigned flags)
 {
@@ -359,23 +377,23 @@ __attribute__((noinline)) static struct text_jstr scan_blocks(const char *p, siz
     uint32_t carry = 0, high = 0;
     unsigned found = 0;
     size_t pair_lo = SIZE_MAX, at;
-    for (size_t i = 0; i < n; i += 16) {
+    for (size_t i = 0; i < n; i += 32) {
         struct jstr_masks m;
         const char *blk = p + i;
-        char pad[16];
-        if (n - i < 16) {
+        char pad[32];
+        if (n - i < 32) {
             /* The last bytes, padded with spaces (no stop, no high bit). */
             memset(pad, ' ', sizeof pad);
             memcpy(pad, p + i, n - i);
             blk = pad;
         }
-        block_masks(blk, &m);
+        block_masks32(blk, &m);
         uint32_t stops = m.quote | m.bslash | m.ctrl;
         if (!carry && !stops) {
             high |= m.high;
             continue;
         }
-        uint32_t valid = blk == pad ? (1u << (n - i)) - 1 : 0xFFFF;
+        uint32_t valid = blk == pad ? (1u << (n - i)) - 1 : 0xFFFFFFFFu;
         uint32_t esc = escaped_of(m.bslash & valid, &carry);
         uint32_t quote = m.quote & ~esc & valid;
         uint32_t below = quote ? (quote & (0u - quote)) - 1 : valid;

@@ -168,25 +168,32 @@ static size_t reference_scan(const char *p, size_t n, char *dec, size_t *declen)
     return SIZE_MAX;
 }
 
-/* Every string of 18 bytes drawn from '\\' and 'n' (so across the block
- * boundary at 16, with every run length of backslashes), then a quote:
- * where the string ends and what it decodes to, as the byte loop says. */
+/* Every run of 18 bytes drawn from '\\' and 'n' (every run length of
+ * backslashes), then a quote, placed across the scanner's block boundaries
+ * at 16, 32 and 64 in an 80-byte text: where the string ends and what it
+ * decodes to, as the byte loop says. */
 static void test_jstr_backslash_runs_match_a_byte_loop(void **state)
 {
     (void)state;
-    char in[20], want[20], got[20];
-    for (unsigned bits = 0; bits < (1u << 18); bits++) {
-        for (int k = 0; k < 18; k++) in[k] = (bits >> k & 1) ? '\\' : 'n';
-        in[18] = '"';
-        size_t wantlen = 0, end = reference_scan(in, 19, want, &wantlen);
-        struct text_jstr r = text_jstr_scan(in, 19, TEXT_JSTR_STRICT);
-        if (end == SIZE_MAX) {
-            if (r.end != TEXT_JSTR_UNTERMINATED) fail_msg("bits %05x: end %d", bits, r.end);
-            continue;
+    static const size_t starts[] = {7, 23, 55};
+    char in[80], want[80], got[80];
+    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+        size_t pre = starts[s];
+        memset(in, 'n', pre);
+        in[pre + 18] = '"';
+        memset(in + pre + 19, 'x', sizeof in - pre - 19);
+        for (unsigned bits = 0; bits < (1u << 18); bits++) {
+            for (size_t k = 0; k < 18; k++) in[pre + k] = (bits >> k & 1) ? '\\' : 'n';
+            size_t wantlen = 0, end = reference_scan(in, sizeof in, want, &wantlen);
+            struct text_jstr r = text_jstr_scan(in, sizeof in, TEXT_JSTR_STRICT);
+            if (end == SIZE_MAX) {
+                if (r.end != TEXT_JSTR_UNTERMINATED) fail_msg("%zu/%05x: end %d", pre, bits, r.end);
+                continue;
+            }
+            if (r.end != TEXT_JSTR_OK || r.at != end) fail_msg("%zu/%05x: at %zu", pre, bits, r.at);
+            size_t n = text_jstr_decode(in, r.at, got);
+            if (n != wantlen || memcmp(got, want, n) != 0) fail_msg("%zu/%05x: decoded", pre, bits);
         }
-        if (r.end != TEXT_JSTR_OK || r.at != end) fail_msg("bits %05x: at %zu", bits, r.at);
-        size_t n = text_jstr_decode(in, r.at, got);
-        if (n != wantlen || memcmp(got, want, n) != 0) fail_msg("bits %05x: decoded", bits);
     }
 }
 

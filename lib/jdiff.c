@@ -114,7 +114,8 @@ static char *scratch_push(struct parser *ps, size_t n)
 
 size_t jv_str_scan(const char *p, size_t n, bool *esc)
 {
-    struct text_jstr r = text_jstr_scan(p, n, 0);
+    struct text_jstr r;
+    if (!text_jstr_short(p, n, &r)) r = text_jstr_scan(p, n, 0);
     *esc = r.seen & TEXT_JSTR_ESC;
     return r.end == TEXT_JSTR_OK ? r.at : SIZE_MAX;
 }

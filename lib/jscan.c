@@ -103,7 +103,9 @@ static inline __attribute__((always_inline)) bool raw_string(struct jscan *s, co
         [TEXT_JSTR_BAD_U] = "bad \\u escape in string",
     };
     const char *body = ++s->p;
-    struct text_jstr r = text_jstr_scan(body, (size_t)(s->end - body), TEXT_JSTR_STRICT);
+    struct text_jstr r;
+    if (!text_jstr_short(body, (size_t)(s->end - body), &r))
+        r = text_jstr_scan(body, (size_t)(s->end - body), TEXT_JSTR_STRICT);
     if (r.end != TEXT_JSTR_OK) {
         if (r.end != TEXT_JSTR_UNTERMINATED) s->p = body + r.at;
         return fail(s, why[r.end]);

@@ -49,6 +49,35 @@ struct text_jstr {
  * the caller needs text_utf8_valid). Never reads past p + n. Can't fail
  * other than by the end it reports. */
 struct text_jstr text_jstr_scan(const char *p, size_t n, unsigned flags);
+
+/* The common case of text_jstr_scan, inline for the readers' hot loops: a
+ * string whose closing quote comes within its first 16 bytes, before any
+ * backslash or control byte. false (and *r untouched) when the full scan
+ * is needed; without SSE2, always. */
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#include <emmintrin.h>
+static inline bool text_jstr_short(const char *p, size_t n, struct text_jstr *r)
+{
+    if (n < 16) return false;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+    unsigned quotes = (unsigned)_mm_movemask_epi8(q);
+    unsigned stops = quotes | (unsigned)_mm_movemask_epi8(stop), first = stops & (0u - stops);
+    if (!(first & quotes)) return false;
+    r->at = (size_t)__builtin_ctz(first);
+    r->end = TEXT_JSTR_OK;
+    r->seen = ((unsigned)_mm_movemask_epi8(v) & (first - 1)) ? TEXT_JSTR_HIGH : 0;
+    return true;
+}
+#else
+static inline bool text_jstr_short(const char *p, size_t n, struct text_jstr *r)
+{
+    (void)p, (void)n, (void)r;
+    return false;
+}
+#endif
 /* Copy p[0..n) to out up to the first byte a JSON string cannot hold as it
  * is ('"', '\\', a byte < 0x20, and with high any byte >= 0x80); returns
  * how many were copied (n when all). out has room for n bytes, and bytes

@@ -539,7 +539,8 @@ static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct fie
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
         const struct field *f = fields;
         /* Lengths first: most keys are told apart without a memcmp. */
-        while (f->key && (f->keylen != kl || esc || memcmp(k, f->key, kl) != 0)) f++;
+        while (f->key && (f->keylen != kl || esc || *k != *f->key || memcmp(k, f->key, kl) != 0))
+            f++;
         ok = f->key && !(f->skip_flag & c->skip) ? scan_field(c, x, f) : jscan_skip(&c->s);
     }
     return ok && !c->s.err;

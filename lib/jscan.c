@@ -32,30 +32,7 @@ static bool fail(struct jscan *s, const char *why)
 
 static void skip_ws(struct jscan *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
-}
-
-enum jscan_type jscan_peek(struct jscan *s)
-{
-    skip_ws(s);
-    if (s->err || s->p >= s->end) return JS_NONE;
-    switch (*s->p) {
-    case '{':
-        return JS_OBJECT;
-    case '[':
-        return JS_ARRAY;
-    case '"':
-        return JS_STRING;
-    case 't':
-        return JS_TRUE;
-    case 'f':
-        return JS_FALSE;
-    case 'n':
-        return JS_NULL;
-    default:
-        return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) ? JS_NUMBER : JS_NONE;
-    }
+    jscan_ws_(s);
 }
 
 bool jscan_enter(struct jscan *s, enum jscan_type t)

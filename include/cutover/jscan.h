@@ -23,8 +23,36 @@ struct jscan {
 };
 
 void jscan_init(struct jscan *s, const char *p, size_t n);
-/* Type of the next value (whitespace skipped); JS_NONE at the end or on error. */
-enum jscan_type jscan_peek(struct jscan *s);
+/* Skip whitespace; for jscan_peek and jscan.c. */
+static inline void jscan_ws_(struct jscan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+/* Type of the next value (whitespace skipped); JS_NONE at the end or on
+ * error. Inline: readers ask it before nearly every value. */
+static inline enum jscan_type jscan_peek(struct jscan *s)
+{
+    jscan_ws_(s);
+    if (s->err || s->p >= s->end) return JS_NONE;
+    switch (*s->p) {
+    case '{':
+        return JS_OBJECT;
+    case '[':
+        return JS_ARRAY;
+    case '"':
+        return JS_STRING;
+    case 't':
+        return JS_TRUE;
+    case 'f':
+        return JS_FALSE;
+    case 'n':
+        return JS_NULL;
+    default:
+        return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) ? JS_NUMBER : JS_NONE;
+    }
+}
 /* Enter an object or array. */
 bool jscan_enter(struct jscan *s, enum jscan_type t);
 /* Next member of the current object: its key, raw (escapes not decoded;

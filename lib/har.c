@@ -231,12 +231,53 @@ static const char *target_of_url(const char *url)
     return p ? p : "/";
 }
 
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (H.
+ * Hinnant's days_from_civil); linear in d, so a 31st of a shorter month is
+ * the next month's first, as timegm makes it. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The value of the n digits at s, or -1. */
+static int digits_at(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" as every writer of records puts it, without
+ * strptime and timegm (a record's startedDateTime is read for every
+ * exchange); NULL for any other form, which goes the general way. */
+static const char *parse_canonical(const char *s, int64_t *t)
+{
+    int y = digits_at(s, 4), mo, d, h, mi, sec;
+    if (y < 0 || s[4] != '-' || (mo = digits_at(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
+        (d = digits_at(s + 8, 2)) < 1 || d > 31 || s[10] != 'T' || (h = digits_at(s + 11, 2)) < 0 ||
+        h > 23 || s[13] != ':' || (mi = digits_at(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
+        (sec = digits_at(s + 17, 2)) < 0 || sec > 61)
+        return NULL;
+    *t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+    return s + 19;
+}
+
 static int64_t parse_time(const char *s)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    int64_t frac_us = 0;
-    char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    int64_t frac_us = 0, t = 0;
+    const char *end = s ? parse_canonical(s, &t) : NULL;
+    bool canonical = end != NULL;
+    if (!end && s) end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!end) return 0;
     if (*end == '.') {
         int digits = 0;
@@ -244,7 +285,7 @@ static int64_t parse_time(const char *s)
             if (digits < 6) frac_us = frac_us * 10 + (*end - '0');
         while (digits > 0 && digits < 6) frac_us *= 10, digits++;
     }
-    int64_t t = (int64_t)timegm(&tm);
+    if (!canonical) t = (int64_t)timegm(&tm);
     if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
         int off =
             ((end[1] - '0') * 10 + (end[2] - '0')) * 60 + (end[4] - '0') * 10 + (end[5] - '0');

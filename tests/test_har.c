@@ -321,6 +321,39 @@ static void test_reader_names_missing_file(void **state)
     assert_null(r);
 }
 
+/* startedDateTime in the writers' form is read without strptime; other
+ * forms strptime accepts still read the same. Expected values from
+ * Python's calendar.timegm. */
+static void test_started_times(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *t;
+        long long us;
+    } cases[] = {
+        {"1970-01-01T00:00:00Z", 0},
+        {"1969-12-31T23:59:59Z", -1000000},
+        {"2024-02-29T12:00:00.5Z", 1709208000500000LL},
+        {"2024-04-31T00:00:00Z", 1714521600000000LL}, /* the day after April 30 */
+        {"2026-11-27T00:09:22.691717Z", 1795738162691717LL},
+        {"2024-01-02T03:04:05+01:30", 1704159245000000LL},
+        {"2024-1-2T03:04:05Z", 1704164645000000LL}, /* not canonical: strptime */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{\"_id\":\"a\",\"startedDateTime\":\"%s\",\"request\":{\"method\":\"GET\","
+                 "\"url\":\"http://h/\"}}",
+                 cases[i].t);
+        struct exchange x;
+        char err[256] = "";
+        exchange_init(&x);
+        assert_int_equal(har_parse_entry(line, strlen(line), &x, err, sizeof err), CUT_OK);
+        if (x.started_us != cases[i].us) fail_msg("%s: %lld", cases[i].t, (long long)x.started_us);
+        exchange_release(&x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_complete_last_line_without_newline_is_kept),
         cmocka_unit_test(test_one_line_document_with_a_bad_entry),
         cmocka_unit_test(test_bad_entries_say_why),
+        cmocka_unit_test(test_started_times),
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
         cmocka_unit_test(test_reader_names_missing_file),
     };

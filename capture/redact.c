@@ -221,10 +221,7 @@ static enum cut_err redact_headers(struct redactor *r, struct headers *h)
     for (size_t i = 0; i < h->n; i++) {
         if (!is_redacted_name(r, h->v[i].name)) continue;
         redact_token(r, h->v[i].value, strlen(h->v[i].value), tok);
-        char *nv = strdup(tok);
-        if (!nv) return CUT_ENOMEM;
-        free(h->v[i].value);
-        h->v[i].value = nv;
+        if (headers_set_at(h, i, tok, strlen(tok))) return CUT_ENOMEM;
         r->st.headers++;
     }
     return CUT_OK;

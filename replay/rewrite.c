@@ -394,23 +394,10 @@ static void drop_hop_headers(struct http_request *req)
         free(list);
     }
     for (size_t i = 0; i < req->headers.n;) {
-        if (rewrite_is_hop_header(req->headers.v[i].name)) {
-            /* headers_remove frees the names it matches: pass a copy. */
-            char name[64];
-            snprintf(name, sizeof name, "%s", req->headers.v[i].name);
-            if (strlen(req->headers.v[i].name) >= sizeof name) {
-                free(req->headers.v[i].name);
-                free(req->headers.v[i].value);
-                memmove(&req->headers.v[i], &req->headers.v[i + 1],
-                        (req->headers.n - i - 1) * sizeof *req->headers.v);
-                req->headers.n--;
-                continue;
-            }
-            headers_remove(&req->headers, name);
-            i = 0;
-        } else {
+        if (rewrite_is_hop_header(req->headers.v[i].name))
+            headers_delete_at(&req->headers, i);
+        else
             i++;
-        }
     }
 }
 

@@ -65,12 +65,45 @@ static void test_release_reinitialises(void **state)
     exchange_release(&x); /* twice is fine */
 }
 
+/* Values replaced and headers deleted in place keep the others' order and
+ * contents (name and value share one allocation: ASan sees a double free or
+ * a leak if either path frees the wrong pointer). */
+static void test_set_at_and_delete_at(void **state)
+{
+    (void)state;
+    struct headers h;
+    headers_init(&h);
+    assert_int_equal(headers_add(&h, "A", 1, "1", 1), CUT_OK);
+    assert_int_equal(headers_add(&h, "Authorization", 13, "Bearer xyz", 10), CUT_OK);
+    assert_int_equal(headers_add(&h, "C", 1, "", 0), CUT_OK);
+    assert_int_equal(headers_set_at(&h, 1, "redacted:0123", 13), CUT_OK);
+    assert_string_equal(h.v[1].name, "Authorization");
+    assert_string_equal(h.v[1].value, "redacted:0123");
+    assert_int_equal(headers_set(&h, "c", "now set"), CUT_OK);
+    assert_string_equal(h.v[2].name, "C");
+    assert_string_equal(h.v[2].value, "now set");
+    headers_delete_at(&h, 0);
+    assert_int_equal(h.n, 2);
+    assert_string_equal(h.v[0].name, "Authorization");
+    assert_string_equal(h.v[1].value, "now set");
+    headers_delete_at(&h, 1);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.v[0].value, "redacted:0123");
+    /* A name that is some header's value: removed safely. */
+    assert_int_equal(headers_add(&h, "redacted:0123", 13, "x", 1), CUT_OK);
+    assert_int_equal(headers_remove(&h, h.v[0].value), 1);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.v[0].name, "Authorization");
+    headers_release(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_keep_order_and_duplicates),
         cmocka_unit_test(test_release_reinitialises),
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
+        cmocka_unit_test(test_set_at_and_delete_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "cutover/buf.h"
 
+/* name and value are one allocation, freed through name (headers_* do it);
+ * replace a value with headers_set_at, never by assigning it. */
 struct header {
     char *name;  /* as on the wire, case kept */
     char *value; /* folded lines joined by one space */
@@ -77,6 +79,10 @@ const struct header *headers_get(const struct headers *h, const char *name);
 size_t headers_remove(struct headers *h, const char *name);
 /* Replace the value of the first header named name, or append it. */
 enum cut_err headers_set(struct headers *h, const char *name, const char *value);
+/* Replace the value of header i (i < h->n); on CUT_ENOMEM it is unchanged. */
+enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size_t vlen);
+/* Remove header i (i < h->n), keeping the order of the others. */
+void headers_delete_at(struct headers *h, size_t i);
 /* Deep copy src into dst (dst initialised, contents replaced). */
 enum cut_err headers_copy(struct headers *dst, const struct headers *src);
 

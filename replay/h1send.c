@@ -264,6 +264,8 @@ static enum cut_err put_clean(struct buf *b, const char *s, size_t n)
     size_t start = b->len;
     enum cut_err e = buf_append(b, s, n);
     if (e) return e;
+    /* Rare: libc's vector memchr finds that out faster than a byte loop. */
+    if (!memchr(s, '\r', n) && !memchr(s, '\n', n)) return CUT_OK;
     for (char *p = b->data + start, *end = b->data + b->len; p < end; p++)
         if (*p == '\r' || *p == '\n') *p = ' ';
     return CUT_OK;

@@ -118,6 +118,16 @@ struct cmp_req {
     bool has_target, has_url, url_esc;
 };
 
+/* One element of response.headers as read: its text, and the compared
+ * header it gave a value to (hi, -1 for none) with that value decoded. */
+struct cmp_hdr {
+    const char *raw;
+    size_t len;
+    int hi;
+    const char *v;
+    size_t n;
+};
+
 /* Every pointer points into the line or into the arena it was read with. */
 struct cmp_rec {
     const char *line; /* the whole record: examples parse it again */
@@ -141,6 +151,10 @@ struct cmp_rec {
     double lag_ms;     /* < 0 when absent */
     const char *error; /* _error (raw), or NULL */
     struct cmp_req req;
+    /* response.headers' elements, kept by a record read alone (a baseline)
+     * so that its pair's same elements need not be read again */
+    struct cmp_hdr *hdrs;
+    uint32_t nhdrs, caphdrs;
 };
 
 /* Read the fields of a record line into r, without building a tree: the

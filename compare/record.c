@@ -380,11 +380,9 @@ static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
 
 /* The value of the compared header hi gets v appended (", " between the
  * values of a repeated header, as the whole-tree reader joined them). */
-static bool header_add(struct rscan *s, struct cmp_hval *h, const struct rstr *v)
+/* Append the decoded value d[0..n) to the compared header h. */
+static bool hval_add(struct rscan *s, struct cmp_hval *h, const char *d, size_t n)
 {
-    size_t n;
-    const char *d = decode(s, v, &n);
-    if (!d) return false;
     if (!h->present) {
         h->present = true;
         h->v = d;
@@ -419,9 +417,10 @@ static bool header_member(struct rscan *s, const struct rstr *key, void *ctx)
 }
 
 /* One element of response.headers: when it names a compared header, its
- * value is kept. */
-static bool header_item(struct rscan *s, struct rctx *x)
+ * value is kept (*hi: which one, -1 for none; *d, *dn: the value). */
+static bool header_item(struct rscan *s, struct rctx *x, int *hi, const char **d, size_t *dn)
 {
+    *hi = -1;
     if (!at(s, '{')) return skip_value(s);
     struct hctx h;
     memset(&h, 0, sizeof h);
@@ -430,10 +429,40 @@ static bool header_item(struct rscan *s, struct rctx *x)
     size_t nl;
     const char *name = decode_cstr(s, &h.name, &nl);
     if (!name) return false;
-    for (size_t i = 0; i < x->nh; i++)
-        if (strlen(x->hnames[i]) == nl && strncasecmp(name, x->hnames[i], nl) == 0)
-            return header_add(s, &x->r->hv[i], &h.value);
+    for (size_t i = 0; i < x->nh; i++) {
+        if (strlen(x->hnames[i]) != nl || strncasecmp(name, x->hnames[i], nl) != 0) continue;
+        if (!(*d = decode(s, &h.value, dn))) return false;
+        *hi = (int)i;
+        return hval_add(s, &x->r->hv[i], *d, *dn);
+    }
     return true;
+}
+
+/* Keep element k of a record read alone, for its pair. */
+static bool keep_header(struct rscan *s, struct cmp_rec *r, const struct cmp_hdr *h)
+{
+    if (r->nhdrs == r->caphdrs) {
+        uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 8;
+        struct cmp_hdr *v = jarena_alloc(s->a, cap * sizeof *v);
+        if (!v) return s->nomem = true, false;
+        if (r->nhdrs) memcpy(v, r->hdrs, r->nhdrs * sizeof *v);
+        r->hdrs = v;
+        r->caphdrs = cap;
+    }
+    r->hdrs[r->nhdrs++] = *h;
+    return true;
+}
+
+/* An element that is, byte for byte, the paired record's element at the
+ * same place gives what that one gave (an object: it ends where it ends;
+ * it was checked there, at the same depth). */
+static const struct cmp_hdr *same_header(const struct rscan *s, const struct rctx *x, uint32_t k)
+{
+    if (!x->ref || k >= x->ref->nhdrs) return NULL;
+    const struct cmp_hdr *q = &x->ref->hdrs[k];
+    bool same =
+        *q->raw == '{' && (size_t)(s->end - s->p) >= q->len && memcmp(s->p, q->raw, q->len) == 0;
+    return same ? q : NULL;
 }
 
 static bool resp_headers(struct rscan *s, struct rctx *x)
@@ -445,10 +474,20 @@ static bool resp_headers(struct rscan *s, struct rctx *x)
         s->depth--;
         return true;
     }
-    for (;;) {
-        if (!header_item(s, x)) return false;
-        int k = next_item(s, ']');
-        if (k <= 0) return k == 0;
+    for (uint32_t k = 0;; k++) {
+        skip_ws(s);
+        const struct cmp_hdr *q = same_header(s, x, k);
+        if (q) {
+            s->p += q->len;
+            if (q->hi >= 0 && !hval_add(s, &x->r->hv[q->hi], q->v, q->n)) return false;
+        } else {
+            struct cmp_hdr h = {s->p, 0, -1, NULL, 0};
+            if (!header_item(s, x, &h.hi, &h.v, &h.n)) return false;
+            h.len = (size_t)(s->p - h.raw);
+            if (!x->ref && h.len && !keep_header(s, x->r, &h)) return false;
+        }
+        int more = next_item(s, ']');
+        if (more <= 0) return more == 0;
     }
 }
 

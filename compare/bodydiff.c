@@ -289,20 +289,24 @@ static enum cut_err tree_diff(struct bstate *s, const struct jv *a, const struct
     return e;
 }
 
+/* A difference at s->path itself, counted against the limit as jdiff
+ * counts it. */
+static enum cut_err emit(struct bstate *s, enum jdiff_kind k, const struct jv *a,
+                         const struct jv *b)
+{
+    if (s->o->max_diffs && s->count >= s->o->max_diffs) return STOP;
+    s->count++;
+    return s->o->on_diff ? s->o->on_diff(s->o->ctx, k, s->path->data, s->path->len, a, b) : CUT_OK;
+}
+
 /* One member only one side has. */
 static enum cut_err one_side(struct bstate *s, enum jdiff_kind k, const struct bmember *m)
 {
-    struct jv v;
-    enum cut_err e = parse(s->a, m->v, m->vn, &v);
+    struct jv *v = jarena_alloc(s->a, sizeof *v);
+    if (!v) return CUT_ENOMEM;
+    enum cut_err e = parse(s->a, m->v, m->vn, v);
     if (e) return e;
-    if (s->o->max_diffs && s->count >= s->o->max_diffs) return STOP;
-    s->count++;
-    if (!s->o->on_diff) return CUT_OK;
-    struct jv *keep = jarena_alloc(s->a, sizeof *keep);
-    if (!keep) return CUT_ENOMEM;
-    *keep = v;
-    return s->o->on_diff(s->o->ctx, k, s->path->data, s->path->len,
-                         k == JDIFF_MISSING ? keep : NULL, k == JDIFF_EXTRA ? keep : NULL);
+    return emit(s, k, k == JDIFF_MISSING ? v : NULL, k == JDIFF_EXTRA ? v : NULL);
 }
 
 static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint32_t na,
@@ -326,7 +330,12 @@ static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const 
     if (!a) return CUT_ENOMEM;
     enum cut_err e = parse(s->a, x->v, x->vn, &a[0]);
     if (!e) e = parse(s->a, y->v, y->vn, &a[1]);
-    return e ? e : tree_diff(s, &a[0], &a[1]);
+    if (e) return e;
+    /* what jdiff's diff_value does first, without setting a diff up */
+    if (a[0].type != a[1].type) return emit(s, JDIFF_TYPE, &a[0], &a[1]);
+    if (a[0].type != JV_ARR && a[0].type != JV_OBJ)
+        return jv_equal(&a[0], &a[1]) ? CUT_OK : emit(s, JDIFF_VALUE, &a[0], &a[1]);
+    return tree_diff(s, &a[0], &a[1]);
 }
 
 /* The merge walk of jdiff's diff_object, on member texts. */

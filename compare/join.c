@@ -1,7 +1,8 @@
 /* join.c: pairs records of two (or three) files by _id in bounded memory.
  * One side is streamed; the others are indexed as (hash of id, offset,
  * length), about 24 bytes a record, and a record is re-read with pread when
- * its partner arrives, so no parsed record is ever kept.  Pipes are spooled
+ * its partner arrives, so no parsed record is ever kept.  The indexed side
+ * is read only as far as the streamed side needs it, so pairs start at once.  Pipes are spooled
  * to an unlinked temporary file; HAR documents become JSON Lines first. */
 #include <errno.h>
 #include <fcntl.h>
@@ -271,6 +272,9 @@ struct index {
     struct buf line;
     uint64_t dups;
     struct buf spool; /* lines not yet written to the spool file */
+    int spool_fd;     /* the spool (also src->fd), or -1 */
+    uint64_t spool_off;
+    bool done; /* the whole source is indexed */
 };
 
 #define SPOOL_FLUSH ((size_t)1 << 20)
@@ -419,59 +423,105 @@ static enum cut_err src_record(struct src *s, struct join_stats *st, const char 
     }
 }
 
-/* Read a whole source into an index, spooling it when it can't be read
- * again by offset. */
-static enum cut_err index_build(struct index *ix, struct src *s, struct join_stats *st, char *err,
-                                size_t errlen)
+/* Start an index of s; nothing is read yet (index_step reads). A source
+ * that can't be read again by offset is spooled as it is read. */
+static enum cut_err index_begin(struct index *ix, struct src *s, char *err, size_t errlen)
 {
     memset(ix, 0, sizeof *ix);
     ix->src = s;
+    ix->spool_fd = -1;
     buf_init(&ix->line, 0);
     buf_init(&ix->spool, 0);
-    int spool = -1;
-    uint64_t spool_off = 0;
     if (s->fd < 0) {
         char tpath[512];
-        spool = make_temp(tpath, sizeof tpath);
-        if (spool < 0) {
+        ix->spool_fd = make_temp(tpath, sizeof tpath);
+        if (ix->spool_fd < 0) {
             snprintf(err, errlen, "%s: cannot create a temporary file: %s", s->name,
                      strerror(errno));
             return CUT_EIO;
         }
-        s->fd = spool;
-    }
-    for (;;) {
-        const char *line, *id;
-        size_t n, idlen;
-        long long off;
-        enum cut_err e = src_record(s, st, &line, &n, &off, &id, &idlen, err, errlen);
-        if (e == CUT_EOF) break;
-        if (e) return e;
-        if (spool >= 0) {
-            off = (long long)spool_off;
-            e = buf_append(&ix->spool, line, n);
-            if (!e) e = buf_putc(&ix->spool, '\n');
-            if (!e && ix->spool.len >= SPOOL_FLUSH) e = spool_flush(ix);
-            if (e) {
-                snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
-                return CUT_EIO;
-            }
-            spool_off += n + 1;
-        }
-        if ((e = index_add(ix, id, idlen, (uint64_t)off, n))) {
-            snprintf(err, errlen, "%s: indexing failed: %s", s->name, cutover_strerror(e));
-            return e;
-        }
-    }
-    if (har_reader_torn(s->r)) {
-        st->torn++;
-        log_warn("%s", har_reader_error(s->r));
-    }
-    if (spool_flush(ix)) {
-        snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
-        return CUT_EIO;
+        s->fd = ix->spool_fd;
     }
     return CUT_OK;
+}
+
+/* Read and index the source's next record; *id is its id (valid until
+ * the next step). CUT_EOF at the end, once the source is all indexed. */
+static enum cut_err index_step(struct index *ix, struct join_stats *st, const char **id,
+                               size_t *idlen, char *err, size_t errlen)
+{
+    struct src *s = ix->src;
+    if (ix->done) return CUT_EOF;
+    const char *line;
+    size_t n;
+    long long off;
+    enum cut_err e = src_record(s, st, &line, &n, &off, id, idlen, err, errlen);
+    if (e == CUT_EOF) {
+        ix->done = true;
+        if (har_reader_torn(s->r)) {
+            st->torn++;
+            log_warn("%s", har_reader_error(s->r));
+        }
+        if (spool_flush(ix)) {
+            snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
+            return CUT_EIO;
+        }
+        return CUT_EOF;
+    }
+    if (e) return e;
+    if (ix->spool_fd >= 0) {
+        off = (long long)ix->spool_off;
+        e = buf_append(&ix->spool, line, n);
+        if (!e) e = buf_putc(&ix->spool, '\n');
+        if (!e && ix->spool.len >= SPOOL_FLUSH) e = spool_flush(ix);
+        if (e) {
+            snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
+            return CUT_EIO;
+        }
+        ix->spool_off += n + 1;
+    }
+    if ((e = index_add(ix, *id, *idlen, (uint64_t)off, n))) {
+        snprintf(err, errlen, "%s: indexing failed: %s", s->name, cutover_strerror(e));
+        return e;
+    }
+    return CUT_OK;
+}
+
+/* Index the rest of the source. */
+static enum cut_err index_finish(struct index *ix, struct join_stats *st, char *err, size_t errlen)
+{
+    const char *id;
+    size_t idlen;
+    enum cut_err e = CUT_OK;
+    while (!e) e = index_step(ix, st, &id, &idlen, err, errlen);
+    return e == CUT_EOF ? CUT_OK : e;
+}
+
+/* Read a whole source into an index. */
+static enum cut_err index_build(struct index *ix, struct src *s, struct join_stats *st, char *err,
+                                size_t errlen)
+{
+    enum cut_err e = index_begin(ix, s, err, errlen);
+    return e ? e : index_finish(ix, st, err, errlen);
+}
+
+/* index_take on an index that is read as it is needed: the source is read
+ * on until id has been indexed or the source ends. Pairs can start at once
+ * instead of after a whole file is read; records are indexed in the same
+ * order, so duplicates and what is left over are the same. */
+static enum cut_err index_take_lazy(struct index *ix, struct join_stats *st, const char *id,
+                                    size_t idlen, bool *found, bool *dup, char *err, size_t errlen)
+{
+    enum cut_err e = index_take(ix, id, idlen, found, dup);
+    while (!e && !*found && !*dup && !ix->done) {
+        const char *rid;
+        size_t rn;
+        e = index_step(ix, st, &rid, &rn, err, errlen);
+        if (e == CUT_EOF) return CUT_OK;
+        if (!e && rn == idlen && memcmp(rid, id, idlen) == 0)
+            e = index_take(ix, id, idlen, found, dup);
+    }
+    return e;
 }
 
 static void index_free(struct index *ix)
@@ -525,7 +575,7 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
         if (e == CUT_EOF) break;
         if (e) return e;
         bool found, dup, sfound = false, sdup;
-        if ((e = index_take(&j->ix, id, idlen, &found, &dup))) return e;
+        if ((e = index_take_lazy(&j->ix, st, id, idlen, &found, &dup, err, errlen))) return e;
         if (dup) {
             (*(j->flip ? &st->dup_baseline : &st->dup_candidate))++;
             continue;
@@ -575,11 +625,12 @@ enum cut_err join_run(const char *base, const char *cand, const char *sec,
     st->streamed_baseline = j.flip;
     j.have_sec = sec != NULL;
     enum cut_err e = src_open(&j.in[1], j.flip ? cand : base, err, errlen);
-    if (!e) e = index_build(&j.ix, &j.in[1], st, err, errlen);
+    if (!e) e = index_begin(&j.ix, &j.in[1], err, errlen); /* read as the stream needs it */
     if (!e && sec) e = src_open(&j.in[2], sec, err, errlen);
     if (!e && sec) e = index_build(&j.sx, &j.in[2], st, err, errlen);
     if (!e) e = src_open(&j.in[0], j.flip ? base : cand, err, errlen);
     if (!e) e = stream(&j, k, st, err, errlen);
+    if (!e) e = index_finish(&j.ix, st, err, errlen);
     if (!e) e = drain(&j.ix, j.flip ? k->extra : k->missing, k, st);
     *(j.flip ? &st->dup_candidate : &st->dup_baseline) += j.ix.dups;
     st->dup_secondary = j.sx.dups;

@@ -29,10 +29,13 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h)
 {
     TRY(buf_putc(b, '['));
     for (size_t i = 0; i < h->n; i++) {
+        /* name and value are one allocation (exchange.h): the name's
+         * length is where the value starts. */
+        const struct header *hd = &h->v[i];
         TRY(buf_append(b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8));
-        TRY(jsonw_cstr(b, h->v[i].name));
+        TRY(jsonw_str(b, hd->name, (size_t)(hd->value - hd->name - 1)));
         TRY(buf_append(b, ",\"value\":", 9));
-        TRY(jsonw_cstr(b, h->v[i].value));
+        TRY(jsonw_cstr(b, hd->value));
         TRY(buf_putc(b, '}'));
     }
     return buf_putc(b, ']');
@@ -454,6 +457,10 @@ struct field {
     {                                                                                              \
         k, sizeof k - 1, kind, off, NULL, 0                                                        \
     }
+#define CAPTURED(k, kind, off)                                                                     \
+    {                                                                                              \
+        k, sizeof k - 1, kind, off, NULL, HAR_SKIP_CAPTURE                                         \
+    }
 #define NESTED(k, sub, skip_flag)                                                                  \
     {                                                                                              \
         k, sizeof k - 1, F_OBJ, 0, sub, skip_flag                                                  \
@@ -470,7 +477,7 @@ static const struct field request_fields[] = {
     FIELD("_target", F_STR, REQ(target)),
     FIELD("httpVersion", F_STR, REQ(version)),
     FIELD("headers", F_HEADERS, REQ(headers)),
-    FIELD("headersSize", F_I64, REQ(headers_size)),
+    CAPTURED("headersSize", F_I64, REQ(headers_size)),
     FIELD("bodySize", F_I64, REQ(body_size)),
     FIELD("postData", F_POSTDATA, 0),
     END,
@@ -499,13 +506,13 @@ static const struct field entry_fields[] = {
     FIELD("startedDateTime", F_TIME, X(started_us)),
     NESTED("request", request_fields, 0),
     NESTED("response", response_fields, HAR_SKIP_RESPONSE),
-    NESTED("timings", timing_fields, 0),
-    FIELD("_client", F_STR, X(client)),
-    FIELD("_server", F_STR, X(server)),
-    FIELD("_error", F_STR, X(error)),
-    FIELD("_flow", F_I64, X(flow)),
-    FIELD("_seq", F_I64, X(seq)),
-    FIELD("_lag", F_NUM, X(lag_ms)),
+    NESTED("timings", timing_fields, HAR_SKIP_CAPTURE),
+    CAPTURED("_client", F_STR, X(client)),
+    CAPTURED("_server", F_STR, X(server)),
+    CAPTURED("_error", F_STR, X(error)),
+    CAPTURED("_flow", F_I64, X(flow)),
+    CAPTURED("_seq", F_I64, X(seq)),
+    CAPTURED("_lag", F_NUM, X(lag_ms)),
     END,
 };
 /* clang-format on */

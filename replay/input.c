@@ -87,8 +87,9 @@ enum cut_err input_open(struct input **out, const char *path)
     } else {
         in->kind = INPUT_HAR;
         e = har_reader_open(&in->har, path, 0);
-        /* The recorded answer is compare's business; replay only sends. */
-        if (!e) har_reader_skip(in->har, HAR_SKIP_RESPONSE);
+        /* The recorded answer is compare's business; replay only sends, and
+         * the capture's timings and connection facts are not the replay's. */
+        if (!e) har_reader_skip(in->har, HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE);
     }
     if (e) {
         int saved = errno;
@@ -127,7 +128,8 @@ static enum cut_err live_parse(struct input *in, const char *p, size_t n, struct
 {
     char why[256];
     if (n && p[n - 1] == '\r') n--;
-    enum cut_err e = har_parse_entry_parts(p, n, x, HAR_SKIP_RESPONSE, why, sizeof why);
+    enum cut_err e =
+        har_parse_entry_parts(p, n, x, HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE, why, sizeof why);
     if (e == CUT_EPARSE) snprintf(in->err, sizeof in->err, "%s:%zu: %s", in->path, in->line, why);
     if (!e && !x->id) {
         snprintf(in->err, sizeof in->err, "%s:%zu: entry has no _id", in->path, in->line);

@@ -313,6 +313,61 @@ static void test_skipping_the_response_keeps_the_request(void **state)
     exchange_release(&y);
 }
 
+static void test_skipping_the_capture_facts(void **state)
+{
+    (void)state;
+    struct exchange x, y;
+    fill_exchange(&x);
+    x.error = strdup("reset");
+    x.lag_ms = 3;
+    x.req.headers_size = 99;
+    exchange_init(&y);
+    struct buf b = BUF_INIT;
+    har_write_entry(&b, &x);
+    char err[128];
+    assert_int_equal(har_parse_entry_parts(b.data, b.len, &y, HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE,
+                                           err, sizeof err),
+                     CUT_OK);
+    /* What a replay sends and paces by is read... */
+    assert_string_equal(y.id, "run1-7-2");
+    assert_int_equal(y.started_us, x.started_us);
+    assert_string_equal(y.req.method, "POST");
+    assert_string_equal(y.req.url, x.req.url);
+    assert_string_equal(y.req.version, "HTTP/1.1");
+    assert_int_equal(y.req.headers.n, 3);
+    assert_int_equal(y.req.body_size, x.req.body_size);
+    assert_memory_equal(y.req.body.data, x.req.body.data, x.req.body.len);
+    /* ...the capture's own facts are left as exchange_init leaves them. */
+    assert_null(y.client);
+    assert_null(y.server);
+    assert_null(y.error);
+    assert_int_equal(y.flow, -1);
+    assert_int_equal(y.seq, -1);
+    assert_true(y.send_ms == -1 && y.wait_ms == -1 && y.receive_ms == -1 && y.lag_ms == -1);
+    assert_int_equal(y.req.headers_size, -1);
+    /* Without the flag the same text gives them (the flag is what skips). */
+    assert_int_equal(har_parse_entry_parts(b.data, b.len, &y, HAR_SKIP_RESPONSE, err, sizeof err),
+                     CUT_OK);
+    assert_string_equal(y.client, "[::1]:5555");
+    assert_string_equal(y.error, "reset");
+    assert_int_equal(y.seq, 2);
+    assert_int_equal(y.req.headers_size, 99);
+    /* Skipped members are still checked. */
+    static const char *const bad[] = {
+        "{\"_id\":\"a\",\"request\":{\"method\":\"GET\",\"url\":\"/\"},\"timings\":{\"send\":01}}",
+        "{\"_id\":\"a\",\"request\":{\"method\":\"GET\",\"url\":\"/\"},\"_client\":\"\\x\"}",
+        "{\"_id\":\"a\",\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headersSize\":-}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(har_parse_entry_parts(bad[i], strlen(bad[i]), &y,
+                                               HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE, err,
+                                               sizeof err),
+                         CUT_EPARSE);
+    buf_free(&b);
+    exchange_release(&x);
+    exchange_release(&y);
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -367,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_bad_entries_say_why),
         cmocka_unit_test(test_started_times),
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
+        cmocka_unit_test(test_skipping_the_capture_facts),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

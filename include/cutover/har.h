@@ -31,6 +31,10 @@ enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *
  * sends requests and never reads the recorded response. Skipped parts are
  * still checked to be well-formed JSON. */
 #define HAR_SKIP_RESPONSE 1u
+/* The capture's facts about its own exchange that a replay does not carry
+ * over (timings, _client, _server, _flow, _seq, _error, _lag and the
+ * request's headersSize): left at exchange_init's values. */
+#define HAR_SKIP_CAPTURE 2u
 
 /* har_parse_entry, leaving the parts in skip (HAR_SKIP_*) unread. */
 enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, unsigned skip,

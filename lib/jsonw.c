@@ -105,12 +105,83 @@ static enum cut_err str_careful(struct buf *b, const char *p, size_t n)
     return CUT_OK;
 }
 
+/* Short strings (header names and values, ids, methods) are the most
+ * numerous and almost never need an escape: they are checked 8 bytes at a
+ * time in a word (no bytes read past p + n) and stored as they are checked,
+ * with no call. Bit 7 of each byte of the result is set for a byte that is
+ * '"', '\\', < 0x20 or >= 0x80 (and a borrow may flag a byte above one of
+ * those: a false alarm only sends the string the longer way). */
+#define ONES8 0x0101010101010101ULL
+static inline uint64_t word_stops(uint64_t x)
+{
+    uint64_t q = x ^ (ONES8 * '"'), s = x ^ (ONES8 * '\\');
+    return ((x - ONES8 * 0x20) | x | ((q - ONES8) & ~q) | ((s - ONES8) & ~s)) & (ONES8 * 0x80);
+}
+
+/* Strings up to this length take the word path first. */
+#define JSONW_SHORT 128
+
+/* Copies the plain prefix of p[0..n) (n <= JSONW_SHORT) to o a word at a
+ * time; returns its length, n when the whole string is plain. o has room
+ * for n bytes. */
+static size_t short_plain(char *o, const char *p, size_t n)
+{
+    uint64_t x;
+    uint32_t lo, hi;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; n - i >= 8; i += 8) {
+            memcpy(&x, p + i, 8);
+            if (word_stops(x)) return i;
+            memcpy(o + i, &x, 8);
+        }
+        if (i == n) return n;
+        memcpy(&x, p + n - 8, 8); /* the last 8, overlapping bytes already done */
+        if (word_stops(x)) return i;
+        memcpy(o + n - 8, &x, 8);
+        return n;
+    }
+    if (n >= 4) { /* two 4-byte halves, overlapping when n < 8 */
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        if (word_stops(lo | (uint64_t)hi << 32)) return 0;
+        memcpy(o, &lo, 4);
+        memcpy(o + n - 4, &hi, 4);
+        return n;
+    }
+    if (n == 0) return 0;
+    /* 1 to 3 bytes: the first, middle and last, padded with spaces. */
+    unsigned char a = (unsigned char)p[0], m = (unsigned char)p[n >> 1],
+                  z = (unsigned char)p[n - 1];
+    if (word_stops(a | (uint64_t)m << 8 | (uint64_t)z << 16 | 0x2020202020ULL << 24)) return 0;
+    o[0] = (char)a;
+    o[n >> 1] = (char)m;
+    o[n - 1] = (char)z;
+    return n;
+}
+
 enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
 {
     const char *p = vp;
-    enum cut_err e = buf_putc(b, '"');
+    enum cut_err e;
     size_t done = 0;
-    if (!e && !b->max) done = str_fast(b, p, n, &e);
+    if (n <= JSONW_SHORT && !b->max) {
+        if (b->cap - b->len <= n + 2 && (e = buf_grow(b, n + 2))) return e;
+        char *o = b->data + b->len;
+        *o = '"';
+        done = short_plain(o + 1, p, n);
+        if (done == n) {
+            o[n + 1] = '"';
+            b->len += n + 2;
+            b->data[b->len] = '\0';
+            return CUT_OK;
+        }
+        b->len += 1 + done; /* the plain prefix stays; the rest goes on below */
+        e = CUT_OK;
+    } else {
+        e = buf_putc(b, '"');
+    }
+    if (!e && !b->max) done += str_fast(b, p + done, n - done, &e);
     if (!e && done < n) e = str_careful(b, p + done, n - done);
     if (e) {
         b->data[b->len] = '\0';

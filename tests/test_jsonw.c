@@ -226,6 +226,44 @@ static void test_escapes_at_every_block_offset(void **state)
     buf_free(&want);
 }
 
+/* Short strings are checked a word at a time: every length around the word
+ * and short-path sizes, with one byte that needs care (or one that does
+ * not: 0x20, 0x7f, '/') at every position, after text already in the
+ * buffer. The result must equal the careful path's (taken by a capped
+ * buffer), and a string without such a byte is written as it is. */
+static void test_short_strings_at_every_length_and_position(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {'"',  '\\', '\n', 0x00, 0x1f, 0x20,
+                                        0x7f, '/',  0x80, 0xc3, 0xff};
+    struct buf fast = BUF_INIT, careful;
+    char in[160];
+    for (size_t n = 0; n < sizeof in; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (size_t k = 0; k < sizeof odd; k++) {
+                if (at == n && k) break; /* at == n: no odd byte at all */
+                for (size_t i = 0; i < n; i++) in[i] = (char)('A' + (i * 7) % 26);
+                if (at < n) in[at] = (char)odd[k];
+                buf_reset(&fast);
+                buf_append(&fast, "pre", 3);
+                buf_init(&careful, 1 << 20);
+                buf_append(&careful, "pre", 3);
+                assert_int_equal(jsonw_str(&fast, in, n), CUT_OK);
+                assert_int_equal(jsonw_str(&careful, in, n), CUT_OK);
+                assert_int_equal(fast.len, careful.len);
+                assert_memory_equal(fast.data, careful.data, fast.len);
+                assert_int_equal(fast.data[fast.len], '\0');
+                if (at == n || odd[k] == 0x20 || odd[k] == 0x7f || odd[k] == '/') {
+                    assert_int_equal(fast.len, 3 + n + 2);
+                    assert_memory_equal(fast.data + 4, in, n);
+                }
+                buf_free(&careful);
+            }
+        }
+    }
+    buf_free(&fast);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_capped_buffer_takes_exact_length),
         cmocka_unit_test(test_long_string_across_chunks),
         cmocka_unit_test(test_escapes_at_every_block_offset),
+        cmocka_unit_test(test_short_strings_at_every_length_and_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,11 +79,10 @@ static enum cut_err put_query(struct buf *b, const char *target)
 /* "text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
 static enum cut_err put_text(struct buf *b, const struct buf *body, const char *enc_key)
 {
-    if (text_utf8_valid(body->data, body->len)) {
-        TRY(buf_append(b, "\"text\":", 7));
-        return jsonw_str(b, body->data, body->len);
-    }
-    TRY(buf_append(b, "\"text\":\"", 8));
+    TRY(buf_append(b, "\"text\":", 7));
+    enum cut_err e = jsonw_utf8(b, body->data, body->len);
+    if (e != CUT_EPARSE) return e;
+    TRY(buf_putc(b, '"'));
     TRY(text_b64_encode(b, body->data, body->len));
     TRY(buf_append(b, "\",", 2));
     TRY(jsonw_key(b, enc_key));

@@ -160,11 +160,14 @@ static size_t short_plain(char *o, const char *p, size_t n)
     return n;
 }
 
-enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
+/* jsonw_str, or with utf8_only jsonw_utf8: bytes that are not UTF-8 undo
+ * the string (found once, where the fast path meets its first byte >= 0x80)
+ * instead of going the careful way. */
+static enum cut_err str_any(struct buf *b, const char *p, size_t n, bool utf8_only)
 {
-    const char *p = vp;
+    size_t mark = b->len, done = 0;
     enum cut_err e;
-    size_t done = 0;
+    if (utf8_only && b->max && !text_utf8_valid(p, n)) return CUT_EPARSE;
     if (n <= JSONW_SHORT && !b->max) {
         if (b->cap - b->len <= n + 2 && (e = buf_grow(b, n + 2))) return e;
         char *o = b->data + b->len;
@@ -182,12 +185,26 @@ enum cut_err jsonw_str(struct buf *b, const void *vp, size_t n)
         e = buf_putc(b, '"');
     }
     if (!e && !b->max) done += str_fast(b, p + done, n - done, &e);
+    if (!e && done < n && utf8_only && !b->max) {
+        b->len = mark;
+        e = CUT_EPARSE;
+    }
     if (!e && done < n) e = str_careful(b, p + done, n - done);
     if (e) {
         b->data[b->len] = '\0';
         return e;
     }
     return buf_putc(b, '"');
+}
+
+enum cut_err jsonw_str(struct buf *b, const void *p, size_t n)
+{
+    return str_any(b, p, n, false);
+}
+
+enum cut_err jsonw_utf8(struct buf *b, const void *p, size_t n)
+{
+    return str_any(b, p, n, true);
 }
 
 enum cut_err jsonw_cstr(struct buf *b, const char *s)

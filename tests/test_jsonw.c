@@ -1,6 +1,7 @@
 /* test_jsonw.c: lib/jsonw.c, the JSON value writer. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -264,6 +265,43 @@ static void test_short_strings_at_every_length_and_position(void **state)
     buf_free(&fast);
 }
 
+/* jsonw_utf8 writes what jsonw_str writes for UTF-8, and for anything
+ * else nothing at all (the buffer as it was, terminated), short or long,
+ * capped or not, wherever the bad byte is. */
+static void test_utf8_only_writes_utf8_or_nothing(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {"\xc3\xa9\"x", "\xff", "\xe4\xbd", "\xed\xa0\x80", "q\n"};
+    static const bool valid[] = {true, false, false, false, true};
+    char in[300];
+    for (size_t cap = 0; cap < 2; cap++) {
+        for (size_t lead = 0; lead < 260; lead += 13) {
+            for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+                size_t tl = strlen(tails[t]);
+                memset(in, 'k', lead);
+                memcpy(in + lead, tails[t], tl);
+                memset(in + lead + tl, 'z', 7);
+                size_t n = lead + tl + 7;
+                struct buf b, ref = BUF_INIT;
+                buf_init(&b, cap ? 4096 : 0);
+                buf_append(&b, "pre", 3);
+                buf_append(&ref, "pre", 3);
+                enum cut_err e = jsonw_utf8(&b, in, n);
+                if (valid[t]) {
+                    assert_int_equal(e, CUT_OK);
+                    assert_int_equal(jsonw_str(&ref, in, n), CUT_OK);
+                } else {
+                    assert_int_equal(e, CUT_EPARSE);
+                }
+                assert_int_equal(b.len, ref.len);
+                assert_memory_equal(b.data, ref.data, b.len + 1);
+                buf_free(&b);
+                buf_free(&ref);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_long_string_across_chunks),
         cmocka_unit_test(test_escapes_at_every_block_offset),
         cmocka_unit_test(test_short_strings_at_every_length_and_position),
+        cmocka_unit_test(test_utf8_only_writes_utf8_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

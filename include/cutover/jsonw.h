@@ -13,7 +13,11 @@
  * that is not part of it is written as the code point of the same value
  * (\u00XX), so the output is always valid JSON. */
 enum cut_err jsonw_str(struct buf *b, const void *p, size_t n);
-/* Same, for a C string; NULL writes null. */
+/* Same when p[0..n) is well-formed UTF-8; otherwise writes nothing and
+ * returns CUT_EPARSE (the caller writes the bytes another way, as base64).
+ * One pass where a UTF-8 check and jsonw_str would take two. */
+enum cut_err jsonw_utf8(struct buf *b, const void *p, size_t n);
+/* Same as jsonw_str, for a C string; NULL writes null. */
 enum cut_err jsonw_cstr(struct buf *b, const char *s);
 /* A quoted key and the colon: "key": */
 enum cut_err jsonw_key(struct buf *b, const char *key);

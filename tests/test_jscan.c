@@ -191,6 +191,92 @@ static void test_skip_deep_mixed_nesting(void **state)
     }
 }
 
+/* jscan_skip's fast loop gives up on anything it does not accept and lets
+ * the careful loop say why: the two must agree on every text, on the
+ * verdict, where the scan ended, the error and its offset. Random
+ * mutations of record-like texts (bytes changed, inserted, deleted, the
+ * text cut short) give many broken ones near the valid ones. */
+static const char *const seeds[] = {
+    "{\"status\":201,\"statusText\":\"Created\",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],"
+    "\"headers\":[{\"name\":\"Content-Type\",\"value\":\"application/json\"},{\"name\":\"Date\","
+    "\"value\":\"Fri, 27 Nov 2026 00:09:22 GMT\"}],\"content\":{\"size\":193,\"mimeType\":"
+    "\"application/json\",\"text\":\"{\\\"id\\\":\\\"SM5f\\\",\\\"price\\\":null,\\\"t\\\":"
+    "[\\\"otp\\\"]}\"},\"redirectURL\":\"\",\"headersSize\":-1,\"bodySize\":1.5e3}",
+    "[1, -0.25E+2 , true,false,null, \"\\u00e9\\ud83d\\ude00\", {\"a\" : [ {} , [ ] ] } ]",
+    "{\"k\":\"\xe4\xbd\xa0\xe5\xa5\xbd a string longer than sixteen bytes \xc3\xa9 and more\"}",
+    "{ \"a\" :\t{ \"b\" :\n[ 0 , 1e5 , \"x\\\\y\\/z\" ] } }",
+    "\"a plain string of a little more than thirty-two bytes\"",
+    "[[[{\"x\":[[{\"y\":{}}]]}]]]",
+};
+
+static uint64_t rng_next(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return *st;
+}
+
+static void mutate(char *t, size_t *n, size_t cap, uint64_t *st)
+{
+    static const char bytes[] = "{}[]:,\" \\u0123456789eE+-.tfnrl\x01\x7f\x80\xc3\xa9\xed\xa0\xff";
+    int edits = 1 + (int)(rng_next(st) % 3);
+    for (int e = 0; e<edits && * n> 0; e++) {
+        size_t at = (size_t)(rng_next(st) % *n);
+        char c = bytes[rng_next(st) % (sizeof bytes - 1)];
+        switch (rng_next(st) % 4) {
+        case 0:
+            t[at] = c;
+            break;
+        case 1:
+            if (*n + 1 < cap) {
+                memmove(t + at + 1, t + at, *n - at);
+                t[at] = c;
+                (*n)++;
+            }
+            break;
+        case 2:
+            memmove(t + at, t + at + 1, *n - at - 1);
+            (*n)--;
+            break;
+        default:
+            *n = at;
+            break;
+        }
+    }
+}
+
+static void test_fast_and_careful_skips_agree(void **state)
+{
+    (void)state;
+    static char t[1024];
+    uint64_t st = 0x9e3779b97f4a7c15u;
+    size_t accepted = 0, refused = 0;
+    for (int i = 0; i < 200000; i++) {
+        const char *seed = seeds[(size_t)i % (sizeof seeds / sizeof *seeds)];
+        size_t n = strlen(seed);
+        memcpy(t, seed, n);
+        if (i % 10) mutate(t, &n, sizeof t, &st); /* a tenth stay valid */
+        struct jscan a, b;
+        jscan_init(&a, t, n);
+        jscan_init(&b, t, n);
+        /* Inside a container already, sometimes: depth counts from there. */
+        a.depth = b.depth = i % 7 == 0 ? 500 : 0;
+        bool fa = jscan_skip(&a), fb = jscan_skip_careful_(&b);
+        if (fa != fb || a.p != b.p || a.depth != b.depth || a.err_at != b.err_at ||
+            (a.err == NULL) != (b.err == NULL) || (a.err && strcmp(a.err, b.err) != 0))
+            fail_msg("text %d (%.*s): fast %d at %td err %s, careful %d at %td err %s", i, (int)n,
+                     t, fa, a.p - t, a.err ? a.err : "-", fb, b.p - t, b.err ? b.err : "-");
+        if (fa)
+            accepted++;
+        else
+            refused++;
+    }
+    /* Both kinds were met often, or the test proves little. */
+    assert_true(accepted > 20000);
+    assert_true(refused > 20000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_numbers_read_as_strtod_reads_them),
         cmocka_unit_test(test_deep_nesting_is_refused_not_a_crash),
         cmocka_unit_test(test_skip_deep_mixed_nesting),
+        cmocka_unit_test(test_fast_and_careful_skips_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

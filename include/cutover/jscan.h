@@ -66,6 +66,9 @@ bool jscan_string(struct jscan *s, struct buf *out);
 bool jscan_number(struct jscan *s, double *out);
 /* Skip one value of any type, validating it. */
 bool jscan_skip(struct jscan *s);
+/* jscan_skip's reference loop, slower, for the tests that hold the two to
+ * the same verdicts and ends (jscan_skip falls back on it to say why). */
+bool jscan_skip_careful_(struct jscan *s);
 /* Whether only whitespace is left (and no error happened). */
 bool jscan_done(struct jscan *s);
 /* The raw body of the next value, a string (escapes not decoded; *esc

@@ -148,6 +148,23 @@ static bool key_colon(struct jscan *s, const char **key, size_t *keylen, bool *e
 
 bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc)
 {
+    /* The compact case first, without a call: ,"key": (or "key": right
+     * after the '{') with a plain ASCII key. Anything else goes the general
+     * way from where it was, which would read it the same. */
+    const char *p = s->p, *end = s->end;
+    if (!s->err && end - p > 1 && (s->fresh || *p == ',')) {
+        const char *body = p + !s->fresh + 1;
+        struct text_jstr r;
+        if (body[-1] == '"' && plain_str(body, (size_t)(end - body), &r) &&
+            !(r.seen & TEXT_JSTR_HIGH) && body + r.at + 1 < end && body[r.at + 1] == ':') {
+            s->fresh = false;
+            *key = body;
+            *keylen = r.at;
+            *esc = false;
+            s->p = body + r.at + 2;
+            return true;
+        }
+    }
     if (next_item(s, '}') <= 0) return false;
     return key_colon(s, key, keylen, esc);
 }

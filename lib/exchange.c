@@ -54,6 +54,15 @@ enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const
 
 enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size_t vlen)
 {
+    /* A value no longer than the old one is written over it (replay sets
+     * Host on every request, mostly to one of the same length). value may
+     * be the old value itself or a part of it: memmove. */
+    size_t oldlen = strlen(h->v[i].value);
+    if (vlen <= oldlen) {
+        memmove(h->v[i].value, value, vlen);
+        h->v[i].value[vlen] = '\0';
+        return CUT_OK;
+    }
     struct header nh;
     const struct header *old = &h->v[i];
     if (pair_new(&nh, old->name, (size_t)(old->value - old->name - 1), value, vlen))

@@ -418,6 +418,7 @@ enum cut_err rewrite_request(struct rewrite *rw, struct http_request *req)
     TRY(put_header(&req->headers, rw->mark_name, rw->mark_value ? rw->mark_value : ""));
     if (req->has_body) req->body_size = (int64_t)req->body.len;
     req->body_truncated = false;
+    if (req->version && strcmp(req->version, "HTTP/1.1") == 0) return CUT_OK; /* the usual */
     return exchange_strset(&req->version, "HTTP/1.1", 8);
 }
 

@@ -161,7 +161,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         struct buf v = BUF_INIT;
         if (buf_puts(&v, h->v[h->n - 1].value) == CUT_OK && buf_putc(&v, ' ') == CUT_OK &&
             buf_append(&v, s, l) == CUT_OK)
-            (void)exchange_strset(&h->v[h->n - 1].value, v.data, v.len);
+            (void)headers_set_at(h, h->n - 1, v.data,
+                                 v.len); /* the value is in the name's allocation */
         buf_free(&v);
         return len;
     }

@@ -97,6 +97,32 @@ static void test_set_at_and_delete_at(void **state)
     headers_release(&h);
 }
 
+/* A value no longer than the one it replaces is written over it: the
+ * same pointer, the text right, the name untouched; also when the new value
+ * is a part of the old one. A longer value takes a new allocation. */
+static void test_set_at_overwrites_when_it_fits(void **state)
+{
+    (void)state;
+    struct headers h;
+    headers_init(&h);
+    assert_int_equal(headers_add(&h, "Host", 4, "old.example:8080", 16), CUT_OK);
+    const char *where = h.v[0].value;
+    assert_int_equal(headers_set_at(&h, 0, "new.example:9090", 16), CUT_OK);
+    assert_ptr_equal(h.v[0].value, where);
+    assert_string_equal(h.v[0].value, "new.example:9090");
+    assert_int_equal(headers_set_at(&h, 0, h.v[0].value + 4, 7), CUT_OK); /* "example" */
+    assert_string_equal(h.v[0].value, "example");
+    assert_string_equal(h.v[0].name, "Host");
+    assert_int_equal(headers_set(&h, "host", ""), CUT_OK);
+    assert_string_equal(h.v[0].value, "");
+    assert_int_equal(headers_set_at(&h, 0, "a.much.longer.example:1", 23), CUT_OK);
+    assert_string_equal(h.v[0].value, "a.much.longer.example:1");
+    assert_string_equal(h.v[0].name, "Host");
+    assert_ptr_equal(headers_get(&h, "HOST"), &h.v[0]);
+    assert_null(headers_get(&h, "Hos"));
+    headers_release(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_release_reinitialises),
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
         cmocka_unit_test(test_set_at_and_delete_at),
+        cmocka_unit_test(test_set_at_overwrites_when_it_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -368,6 +368,61 @@ static void test_skipping_the_capture_facts(void **state)
     exchange_release(&y);
 }
 
+/* Parsing into an exchange that holds a previous record (as replay does,
+ * into the one the sender handed back) gives what parsing into a fresh one
+ * gives, whatever the previous record had that this one lacks. */
+static void test_parse_over_a_previous_record(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "{\"_id\":\"a\",\"startedDateTime\":\"2026-11-27T00:09:22.691717Z\",\"request\":{"
+        "\"method\":"
+        "\"POST\",\"url\":\"http://h/v1/x?q=1\",\"_target\":\"/v1/x?q=1\",\"httpVersion\":\"HTTP/"
+        "1.1\",\"headers\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":\"2\"},{"
+        "\"name\":\"C\",\"value\":\"3\"}],\"postData\":{\"mimeType\":\"text/"
+        "plain\",\"text\":\"body "
+        "\\\"one\\\"\"}},\"response\":{\"status\":200,\"statusText\":\"OK\",\"headers\":[{\"name\":"
+        "\"D\",\"value\":\"4\"}],\"content\":{\"size\":2,\"text\":\"ok\"}},\"_client\":\"c\","
+        "\"_error\":\"e\"}",
+        "{\"_id\":\"b\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":[]}}",
+        "{\"_id\":\"c\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/y\",\"headers\":[{"
+        "\"name\":\"E\",\"value\":\"5\"}]},\"response\":{\"status\":404,\"headers\":[],"
+        "\"content\":{\"size\":0,\"text\":\"\"}}}",
+    };
+    const size_t n = sizeof lines / sizeof *lines;
+    for (unsigned skip = 0; skip <= (HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE); skip++) {
+        struct exchange reused;
+        exchange_init(&reused);
+        /* Every order of two: the later one over the earlier. */
+        for (size_t i = 0; i < n * n; i++) {
+            const char *first = lines[i / n], *second = lines[i % n];
+            char err[128];
+            struct exchange fresh;
+            exchange_init(&fresh);
+            assert_int_equal(
+                har_parse_entry_parts(first, strlen(first), &reused, skip, err, sizeof err),
+                CUT_OK);
+            assert_int_equal(
+                har_parse_entry_parts(second, strlen(second), &reused, skip, err, sizeof err),
+                CUT_OK);
+            assert_int_equal(
+                har_parse_entry_parts(second, strlen(second), &fresh, skip, err, sizeof err),
+                CUT_OK);
+            struct buf a = BUF_INIT, b = BUF_INIT;
+            assert_int_equal(har_write_entry(&a, &reused), CUT_OK);
+            assert_int_equal(har_write_entry(&b, &fresh), CUT_OK);
+            assert_string_equal(a.data, b.data);
+            assert_int_equal(reused.req.has_body, fresh.req.has_body);
+            assert_int_equal(reused.req.headers.n, fresh.req.headers.n);
+            assert_int_equal(reused.resp.headers.n, fresh.resp.headers.n);
+            buf_free(&a);
+            buf_free(&b);
+            exchange_release(&fresh);
+        }
+        exchange_release(&reused);
+    }
+}
+
 static void test_reader_names_missing_file(void **state)
 {
     (void)state;
@@ -423,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_started_times),
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
         cmocka_unit_test(test_skipping_the_capture_facts),
+        cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,8 +222,8 @@ struct cmp_key {
     int shape; /* baseline shape seen; -1 when mixed */
     uint32_t lenclass;
     struct cmp_hashset seen;
-    bool seen_full;
-    /* examples: indices into cmp.examples */
+    uint64_t seen_limit; /* values whose hash is over it are not kept (sampling) */
+    /* examples: indices into cmp.examples, in example order (cmp_ex_before) */
     uint32_t *ex;
     size_t nex;
 };
@@ -241,6 +241,8 @@ struct cmp_example {
     struct buf b_body, c_body;
     bool b_capped, c_capped;
     struct cmp_strings paths; /* concrete paths that differ (capped) */
+    uint64_t rank;            /* cmp_hash of the id: the order examples are kept in */
+    uint32_t refs;            /* keys showing it; at 0 its slot is free for reuse */
 };
 
 /* ---- endpoints and latency (latency.c) ---- */
@@ -266,6 +268,7 @@ struct cmp_endpoint {
     uint64_t status_mismatch;
     const struct cmp_override *ov;
     struct cmp_latency lat;
+    uint32_t first; /* its index in the order first seen (cmp_finish sorts) */
 };
 
 /* ---- gate (gate.c) ---- */
@@ -394,8 +397,10 @@ struct cmp {
     struct cmp_key *keys;
     size_t nkeys, capkeys;
     struct cmp_map key_index;
-    struct cmp_example *examples;
+    struct cmp_example *examples; /* slots; those with refs 0 are free */
     size_t nexamples, capexamples;
+    uint32_t *free_ex; /* free example slots */
+    size_t nfree_ex, capfree_ex;
     struct cmp_map sig_index;
     struct cmp_sig *sigs;
     size_t nsigs, capsigs;
@@ -415,6 +420,8 @@ struct cmp {
     int mode; /* 0: baseline/candidate, 1: baseline/secondary */
     uint32_t cur_ep;
     int32_t cur_example; /* example made for this pair, or -1 */
+    uint64_t cur_rank;   /* the pair's example rank, when cur_ranked */
+    bool cur_ranked;
     const struct cmp_rec *cur_b, *cur_c;
     struct buf kbuf, gpath; /* scratch of cmp_note */
     struct jarena *arena;   /* the pair's records and bodies live here */
@@ -514,8 +521,14 @@ void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode);
 enum cut_err cmp_pair_end(struct cmp *c);
 /* Decide every key's fate, then matched/mismatched per endpoint. */
 enum cut_err cmp_noise_decide(struct cmp *c);
-/* Snapshot the current pair as an example; *idx gets its index. */
+/* Snapshot the current pair as an example (refs 0, rank unset); *idx
+ * gets its index (a free slot is reused). */
 enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx);
+/* The concrete paths of the current pair's differences ev[0..n) onto its
+ * example, if one was made (noise.c). */
+enum cut_err cmp_example_paths(struct cmp *c, const struct cmp_event *ev, size_t n);
+/* One key less shows example i; at none its memory is freed. */
+enum cut_err cmp_example_unref(struct cmp *c, uint32_t i);
 void cmp_example_release(struct cmp_example *x);
 /* Whether rule list r (and the endpoint override's) ignores a path. */
 bool cmp_rule_hit(const struct cmp_rules *r, enum cmp_where where, const char *concrete);

@@ -47,6 +47,7 @@ void cmp_release(struct cmp *c)
     free(c->keys);
     for (size_t i = 0; i < c->nexamples; i++) cmp_example_release(&c->examples[i]);
     free(c->examples);
+    free(c->free_ex);
     for (size_t i = 0; i < c->nsigs; i++) free(c->sigs[i].keys);
     free(c->sigs);
     for (size_t i = 0; i < c->ngate; i++) {
@@ -299,6 +300,7 @@ static enum cut_err pair_apply(struct cmp *c, struct jarena *a, struct cmp_item 
     c->diff_capped += it->capped;
     cmp_pair_begin(c, ep, 0);
     e = replay(c, it, 0, it->nev0);
+    if (!e) e = cmp_example_paths(c, it->ev, it->nev0);
     if (!e) e = cmp_pair_end(c);
     if (!e && it->with_sec) {
         cmp_pair_begin(c, ep, 1);
@@ -363,9 +365,37 @@ enum cut_err cmp_extra(struct cmp *c, struct jarena *a, const char *cl, size_t c
     return run_item(c, a, &it);
 }
 
+static int ep_by_name(const void *pa, const void *pb)
+{
+    const struct cmp_endpoint *a = pa, *b = pb;
+    return strcmp(a->name, b->name);
+}
+
+/* Endpoints (and so the gate rows and every table of the reports) in the
+ * order of their names, METHOD then template, byte by byte, rather than the
+ * order first seen: two reports of the same exchanges are the same file
+ * whatever order the candidate came in. The indices kept elsewhere follow. */
+static enum cut_err sort_endpoints(struct cmp *c)
+{
+    if (c->neps < 2) return CUT_OK;
+    uint32_t *to = malloc(c->neps * sizeof *to);
+    if (!to) return CUT_ENOMEM;
+    for (size_t i = 0; i < c->neps; i++) c->eps[i].first = (uint32_t)i;
+    qsort(c->eps, c->neps, sizeof *c->eps, ep_by_name);
+    for (size_t i = 0; i < c->neps; i++) to[c->eps[i].first] = (uint32_t)i;
+    for (size_t i = 0; i < c->nkeys; i++) c->keys[i].endpoint = to[c->keys[i].endpoint];
+    for (size_t i = 0; i < c->nsigs; i++) c->sigs[i].ep = to[c->sigs[i].ep];
+    for (size_t i = 0; i < c->nexamples; i++) c->examples[i].endpoint = to[c->examples[i].endpoint];
+    for (size_t i = 0; i < c->ep_index.cap; i++)
+        if (c->ep_index.s[i].key) c->ep_index.s[i].val = to[c->ep_index.s[i].val];
+    free(to);
+    return CUT_OK;
+}
+
 enum cut_err cmp_finish(struct cmp *c)
 {
-    enum cut_err e = cmp_noise_decide(c);
+    enum cut_err e = sort_endpoints(c);
+    if (!e) e = cmp_noise_decide(c);
     c->exchanges = c->compared = c->matched = c->mismatched = 0;
     c->missing = c->extra = c->errors = 0;
     for (size_t i = 0; i < c->neps && !e; i++) {

@@ -62,15 +62,42 @@ static char *dupn(const char *p, size_t n)
     return strndup(p ? p : "", p ? n : 0);
 }
 
-enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
+enum cut_err cmp_example_unref(struct cmp *c, uint32_t i)
 {
+    struct cmp_example *x = &c->examples[i];
+    if (x->refs && --x->refs) return CUT_OK;
+    if (c->nfree_ex == c->capfree_ex) {
+        size_t cap = c->capfree_ex ? c->capfree_ex * 2 : 16;
+        uint32_t *v = realloc(c->free_ex, cap * sizeof *v);
+        if (!v) return CUT_ENOMEM;
+        c->free_ex = v;
+        c->capfree_ex = cap;
+    }
+    cmp_example_release(x);
+    c->free_ex[c->nfree_ex++] = i;
+    return CUT_OK;
+}
+
+/* A slot for a new example: a freed one, else one more at the end. */
+static struct cmp_example *slot(struct cmp *c, uint32_t *idx)
+{
+    if (c->nfree_ex) {
+        *idx = c->free_ex[--c->nfree_ex];
+        return &c->examples[*idx];
+    }
     if (c->nexamples == c->capexamples) {
         size_t cap = c->capexamples ? c->capexamples * 2 : 32;
         struct cmp_example *v = realloc(c->examples, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
+        if (!v) return NULL;
         c->examples = v;
         c->capexamples = cap;
     }
+    *idx = (uint32_t)c->nexamples++;
+    return &c->examples[*idx];
+}
+
+enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
+{
     struct cmp_rec b_body = *c->cur_b, x_body = *c->cur_c;
     const struct cmp_rec *b = &b_body, *x = &x_body;
     struct shown sb, sx;
@@ -79,7 +106,8 @@ enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
     if (!e) e = shown_of(c->arena, b, &sb);
     if (!e) e = shown_of(c->arena, x, &sx);
     if (e) return e;
-    struct cmp_example *ex = &c->examples[c->nexamples];
+    struct cmp_example *ex = slot(c, idx);
+    if (!ex) return CUT_ENOMEM;
     memset(ex, 0, sizeof *ex);
     buf_init(&ex->req_headers, 0);
     buf_init(&ex->req_body, 0);
@@ -87,7 +115,6 @@ enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
     buf_init(&ex->c_headers, 0);
     buf_init(&ex->b_body, 0);
     buf_init(&ex->c_body, 0);
-    c->nexamples++;
     ex->endpoint = c->cur_ep;
     ex->id = dupn(b->id, b->idlen);
     ex->method = dupn(b->method, b->mlen);
@@ -102,7 +129,6 @@ enum cut_err cmp_example_make(struct cmp *c, uint32_t *idx)
     if (!e) e = put_headers(&ex->c_headers, sx.resp_headers);
     if (!e) e = put_body(&ex->b_body, b->body, b->body_len, cap, &ex->b_capped);
     if (!e) e = put_body(&ex->c_body, x->body, x->body_len, cap, &ex->c_capped);
-    *idx = (uint32_t)(c->nexamples - 1);
     return e;
 }
 
@@ -118,4 +144,5 @@ void cmp_example_release(struct cmp_example *x)
     buf_free(&x->b_body);
     buf_free(&x->c_body);
     cmp_strings_release(&x->paths);
+    memset(x, 0, sizeof *x); /* released twice is harmless (cmp_release) */
 }

@@ -168,39 +168,63 @@ static bool is_time_shape(int s)
 
 /* ---- a capped set of 64-bit hashes ---- */
 
-/* Insert h; returns 1 when it was already there. Past SEEN_CAP entries it
- * only looks (values after that are taken to be new). */
-static int seen_add(struct cmp_key *k, uint64_t h)
+/* The set of a key's baseline values, as hashes with bit 0 cleared; bit 0
+ * marks a value seen again (k->dups counts those). Past SEEN_CAP values,
+ * only those whose hash is at most k->seen_limit are kept, and the limit is
+ * halved until they fit: the values kept, and which of them repeated, are
+ * then the same whatever order the exchanges came in. */
+static uint64_t seen_key(uint64_t h)
+{
+    h &= ~(uint64_t)1;
+    return h ? h : 2;
+}
+
+static void seen_put(uint64_t *v, size_t cap, uint64_t x)
+{
+    size_t j = x & (cap - 1);
+    while (v[j]) j = (j + 1) & (cap - 1);
+    v[j] = x;
+}
+
+/* Move the set to a table of cap slots, keeping values under the limit. */
+static bool seen_rebuild(struct cmp_key *k, size_t cap)
 {
     struct cmp_hashset *s = &k->seen;
-    if (h == 0) h = 1;
-    if (s->cap) {
-        for (size_t j = h & (s->cap - 1); s->v[j]; j = (j + 1) & (s->cap - 1))
-            if (s->v[j] == h) return 1;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v) return false;
+    s->n = 0;
+    k->dups = 0;
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->v[i] || (s->v[i] & ~(uint64_t)1) > k->seen_limit) continue;
+        seen_put(v, cap, s->v[i]);
+        s->n++;
+        k->dups += s->v[i] & 1;
     }
-    if (s->n >= SEEN_CAP) {
-        k->seen_full = true;
-        return 0;
-    }
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        uint64_t *v = calloc(cap, sizeof *v);
-        if (!v) return 0;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->v[i]) continue;
-            size_t j = s->v[i] & (cap - 1);
-            while (v[j]) j = (j + 1) & (cap - 1);
-            v[j] = s->v[i];
+    free(s->v);
+    s->v = v;
+    s->cap = cap;
+    return true;
+}
+
+static void seen_add(struct cmp_key *k, uint64_t h)
+{
+    struct cmp_hashset *s = &k->seen;
+    uint64_t x = seen_key(h);
+    if (x > k->seen_limit) return;
+    for (size_t j = s->cap ? x & (s->cap - 1) : 0; s->cap && s->v[j]; j = (j + 1) & (s->cap - 1))
+        if ((s->v[j] & ~(uint64_t)1) == x) {
+            k->dups += !(s->v[j] & 1);
+            s->v[j] |= 1;
+            return;
         }
-        free(s->v);
-        s->v = v;
-        s->cap = cap;
+    while (s->n >= SEEN_CAP) {
+        k->seen_limit >>= 1;
+        if (!seen_rebuild(k, s->cap)) return;
+        if (x > k->seen_limit) return;
     }
-    size_t j = h & (s->cap - 1);
-    while (s->v[j]) j = (j + 1) & (s->cap - 1);
-    s->v[j] = h;
+    if ((s->n + 1) * 2 > s->cap && !seen_rebuild(k, s->cap ? s->cap * 2 : 64)) return;
+    seen_put(s->v, s->cap, x);
     s->n++;
-    return 0;
 }
 
 /* ---- rules ---- */
@@ -247,6 +271,7 @@ static enum cut_err key_get(struct cmp *c, uint32_t ep, enum cmp_where where, en
     k->where = (uint8_t)where;
     k->kind = (uint8_t)kind;
     k->shape = SHAPE_NONE;
+    k->seen_limit = UINT64_MAX;
     k->path = strndup(gpath, glen);
     if (!k->path) return CUT_ENOMEM;
     c->nkeys++;
@@ -273,28 +298,71 @@ static enum cut_err cur_add(struct cmp *c, uint32_t i, bool *was)
     return CUT_OK;
 }
 
-static enum cut_err add_example(struct cmp *c, struct cmp_key *k, const char *concrete)
+static int id_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
+    int r = memcmp(a, b, an < bn ? an : bn);
+    return r ? r : (an > bn) - (an < bn);
+}
+
+/* Whether the current pair comes before example x in the order examples
+ * are kept in: by a hash of the id (a fixed one, so the choice is the same
+ * on every run, and no order of arrival makes each pair displace the
+ * last), then by the id. */
+static uint64_t pair_rank(struct cmp *c)
+{
+    if (!c->cur_ranked) {
+        c->cur_rank = cmp_hash(c->cur_b->id, c->cur_b->idlen);
+        c->cur_ranked = true;
+    }
+    return c->cur_rank;
+}
+
+static bool pair_before(struct cmp *c, const struct cmp_example *x)
+{
+    uint64_t r = pair_rank(c);
+    if (r != x->rank) return r < x->rank;
+    return id_cmp(c->cur_b->id, c->cur_b->idlen, x->id, strlen(x->id)) < 0;
+}
+
+/* Key k keeps the max_examples first exchanges in that order (k->ex is
+ * sorted): which exchanges a report shows does not depend on the order
+ * they arrived in. An exchange no key shows any more is freed. */
+static enum cut_err add_example(struct cmp *c, struct cmp_key *k)
+{
+    size_t max = c->o->max_examples, at = k->nex;
+    if (max == 0) return CUT_OK;
+    while (at > 0 && pair_before(c, &c->examples[k->ex[at - 1]])) at--;
+    if (at >= max || (at > 0 && c->cur_example >= 0 && k->ex[at - 1] == (uint32_t)c->cur_example))
+        return CUT_OK;
     if (c->cur_example < 0) {
-        if (k->nex >= c->o->max_examples) return CUT_OK;
         uint32_t idx;
         enum cut_err e = cmp_example_make(c, &idx);
         if (e) return e;
         c->cur_example = (int32_t)idx;
+        c->examples[idx].rank = pair_rank(c);
     }
-    struct cmp_example *x = &c->examples[c->cur_example];
-    if (x->paths.n < MAX_EXAMPLE_PATHS) {
-        enum cut_err e = cmp_strings_add(&x->paths, concrete);
+    if (!k->ex && !(k->ex = calloc(max, sizeof *k->ex))) return CUT_ENOMEM;
+    if (k->nex == max) {
+        enum cut_err e = cmp_example_unref(c, k->ex[--k->nex]);
         if (e) return e;
     }
-    if (k->nex >= c->o->max_examples || (k->nex && k->ex[k->nex - 1] == (uint32_t)c->cur_example))
-        return CUT_OK;
-    if (!k->ex) {
-        k->ex = calloc(c->o->max_examples ? c->o->max_examples : 1, sizeof *k->ex);
-        if (!k->ex) return CUT_ENOMEM;
-    }
-    k->ex[k->nex++] = (uint32_t)c->cur_example;
+    memmove(&k->ex[at + 1], &k->ex[at], (k->nex - at) * sizeof *k->ex);
+    k->ex[at] = (uint32_t)c->cur_example;
+    k->nex++;
+    c->examples[c->cur_example].refs++;
     return CUT_OK;
+}
+
+/* The concrete paths of the pair's differences (the first MAX_EXAMPLE_PATHS)
+ * on the example made of it, if one was. */
+enum cut_err cmp_example_paths(struct cmp *c, const struct cmp_event *ev, size_t n)
+{
+    if (c->cur_example < 0) return CUT_OK;
+    struct cmp_example *x = &c->examples[c->cur_example];
+    enum cut_err e = CUT_OK;
+    for (size_t i = 0; i < n && x->paths.n < MAX_EXAMPLE_PATHS && !e; i++)
+        e = cmp_strings_add(&x->paths, ev[i].path);
+    return e;
 }
 
 /* What a concrete path comes to (its rule, its generalised path) for an
@@ -403,7 +471,7 @@ static void track_shape(struct cmp_key *k, const struct cmp_event *ev)
     } else if (k->shape != (int)ev->sa || k->lenclass != ev->la) {
         k->shape = -1;
     }
-    if (seen_add(k, ev->ha)) k->dups++;
+    seen_add(k, ev->ha);
 }
 
 /* The work half of a pair: keep the difference, prepared, for
@@ -463,7 +531,7 @@ enum cut_err cmp_note_event(struct cmp *c, const struct cmp_event *ev)
         if (ev->where == CMP_STATUS) c->eps[c->cur_ep].status_mismatch++;
     }
     track_shape(k, ev);
-    return add_example(c, k, ev->path);
+    return add_example(c, k);
 }
 
 enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
@@ -486,7 +554,10 @@ void cmp_pair_begin(struct cmp *c, uint32_t ep, int mode)
     c->ncur = 0;
     c->cur_ep = ep;
     c->mode = mode;
-    if (mode == 0) c->cur_example = -1;
+    if (mode == 0) {
+        c->cur_example = -1;
+        c->cur_ranked = false;
+    }
 }
 
 static int u32cmp(const void *pa, const void *pb)

@@ -97,6 +97,78 @@ static void test_equal_raw_bodies_still_compare_status_and_headers(void **state)
     buf_free(&x);
 }
 
+/* A record with id "id-N" and the given status. */
+static void rec_id(struct buf *b, int n, int status)
+{
+    buf_reset(b);
+    assert_int_equal(
+        buf_printf(b,
+                   "{\"_id\":\"id-%d\",\"request\":{\"method\":\"GET\",\"_target\":\"/v1/m/1\"},"
+                   "\"response\":{\"status\":%d,\"content\":{\"text\":\"x\"}}}",
+                   n, status),
+        CUT_OK);
+}
+
+/* The example ids kept for the status key after pairs n = 0..39 in the
+ * order order(n): the key keeps the three first by a hash of the id, so
+ * the order of arrival must not matter; examples no key shows are freed. */
+static void kept_examples(int reverse, char ids[3][16])
+{
+    struct fix f;
+    struct buf b = BUF_INIT, x = BUF_INIT;
+    char err[128];
+    setup(&f);
+    f.o.max_examples = 3;
+    for (int i = 0; i < 40; i++) {
+        int n = reverse ? 39 - i : (i * 17) % 40;
+        rec_id(&b, n, 200);
+        rec_id(&x, n, 500);
+        assert_int_equal(
+            cmp_pair(&f.c, &f.a, b.data, b.len, x.data, x.len, NULL, 0, err, sizeof err), CUT_OK);
+    }
+    assert_int_equal(f.c.nkeys, 1);
+    const struct cmp_key *k = &f.c.keys[0];
+    assert_int_equal(k->nex, 3);
+    assert_int_equal(f.c.nexamples - f.c.nfree_ex, 3); /* the others were freed */
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(f.c.examples[k->ex[i]].refs, 1);
+        snprintf(ids[i], 16, "%s", f.c.examples[k->ex[i]].id);
+    }
+    teardown(&f);
+    buf_free(&b);
+    buf_free(&x);
+}
+
+static void test_examples_do_not_depend_on_order(void **state)
+{
+    (void)state;
+    char fwd[3][16], rev[3][16];
+    kept_examples(0, fwd);
+    kept_examples(1, rev);
+    /* the three ids of 40 with the smallest hashes, in that order */
+    uint64_t best[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+    char want[3][16];
+    for (int n = 0; n < 40; n++) {
+        char id[16];
+        snprintf(id, sizeof id, "id-%d", n);
+        uint64_t h = cmp_hash(id, strlen(id));
+        for (int j = 0; j < 3; j++) {
+            if (h >= best[j]) continue;
+            for (int m = 2; m > j; m--) {
+                best[m] = best[m - 1];
+                memcpy(want[m], want[m - 1], sizeof want[m]);
+            }
+            best[j] = h;
+            memcpy(want[j], id, sizeof id);
+            break;
+        }
+    }
+    for (int j = 0; j < 3; j++) {
+        assert_string_equal(fwd[j], want[j]);
+        assert_string_equal(rev[j], want[j]);
+    }
+}
+
 static void test_bodies_written_differently_but_equal_are_equal(void **state)
 {
     (void)state;
@@ -128,6 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equal_raw_bodies_still_compare_status_and_headers),
         cmocka_unit_test(test_bodies_written_differently_but_equal_are_equal),
+        cmocka_unit_test(test_examples_do_not_depend_on_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

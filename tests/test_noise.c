@@ -235,6 +235,56 @@ static void test_shape_change_or_repeats_stay_differences(void **state)
     teardown_fix(&f);
 }
 
+/* The decision on $.id when value number rep of n distinct ones comes
+ * twice: both times first (where 0), first and last (1), or both last (2). */
+static int repeat_decision(int n, int rep, int where, size_t *kept)
+{
+    struct fix f;
+    setup_fix(&f, false, false);
+    char a[64], b[64];
+    if (where == 0) {
+        uuid_of(rep, a, sizeof a);
+        uuid_of(rep + 200000, b, sizeof b);
+        pair(&f, "$.id", a, b);
+    }
+    for (int i = 0; i < n; i++) {
+        uuid_of(i, a, sizeof a);
+        uuid_of(i + 100000, b, sizeof b);
+        pair(&f, "$.id", a, b);
+    }
+    if (where > 0) {
+        uuid_of(rep, a, sizeof a);
+        uuid_of(rep + 200000, b, sizeof b);
+        pair(&f, "$.id", a, b);
+    }
+    assert_int_equal(cmp_noise_decide(&f.c), CUT_OK);
+    int d = key(&f, "$.id")->decision;
+    *kept = key(&f, "$.id")->seen.n;
+    teardown_fix(&f);
+    return d;
+}
+
+/* Past 65,536 distinct values a key keeps a sample of them; the sample (by
+ * the values' hash) and so the decision must not depend on where in the
+ * input the repeated value comes: before the sample, a repeat after the
+ * set was full went unseen (noise), and the same repeat early was seen. */
+static void test_unique_decision_past_the_cap_ignores_order(void **state)
+{
+    (void)state;
+    size_t kept;
+    /* under the cap every repeat is seen, wherever it comes */
+    for (int where = 0; where < 3; where++)
+        assert_int_equal(repeat_decision(1000, 500, where, &kept), CMP_DIFF);
+    /* values first met past the 65,536th: the ones the old set missed */
+    for (int rep = 66000; rep < 70000; rep += 1999) {
+        int d0 = repeat_decision(70000, rep, 0, &kept);
+        /* about half of 70,000 values are under the halved limit */
+        assert_true(kept > 65536 / 4 && kept <= 65536);
+        for (int where = 1; where < 3; where++)
+            assert_int_equal(repeat_decision(70000, rep, where, &kept), d0);
+    }
+}
+
 static void test_strict_turns_unique_layer_off(void **state)
 {
     (void)state;
@@ -294,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_secondary_margins),
         cmocka_unit_test(test_unique_ids_and_timestamps_are_noise),
         cmocka_unit_test(test_shape_change_or_repeats_stay_differences),
+        cmocka_unit_test(test_unique_decision_past_the_cap_ignores_order),
         cmocka_unit_test(test_strict_turns_unique_layer_off),
         cmocka_unit_test(test_shapes),
     };

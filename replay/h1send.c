@@ -268,21 +268,48 @@ static inline uint64_t word_crlf(uint64_t x)
     return (((r - ONES8) & ~r) | ((l - ONES8) & ~l)) & (ONES8 * 0x80);
 }
 
+/* Whether s[0..n) has no CR or LF, copying it to o when it has none (o may
+ * be partly written otherwise). A word at a time, the last word overlapping
+ * the one before; under 8 bytes two overlapping halves or single bytes. */
+static bool copy_if_clean(char *o, const char *s, size_t n)
+{
+    uint64_t x;
+    uint32_t lo, hi;
+    if (n >= 8) {
+        for (size_t i = 0; n - i > 8; i += 8) {
+            memcpy(&x, s + i, 8);
+            if (word_crlf(x)) return false;
+            memcpy(o + i, &x, 8);
+        }
+        memcpy(&x, s + n - 8, 8);
+        if (word_crlf(x)) return false;
+        memcpy(o + n - 8, &x, 8);
+        return true;
+    }
+    if (n >= 4) {
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        if (word_crlf(lo | (uint64_t)hi << 32)) return false;
+        memcpy(o, &lo, 4);
+        memcpy(o + n - 4, &hi, 4);
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r' || s[i] == '\n') return false;
+        o[i] = s[i];
+    }
+    return true;
+}
+
 static enum cut_err put_clean(struct buf *b, const char *s, size_t n)
 {
-    /* Names, values and targets are short and CR/LF are rare: a word at a
-     * time, stored as checked, no call (this runs for every header). */
-    enum cut_err e = buf_grow(b, n);
-    if (e) return e;
+    /* Names, values and targets are short and CR/LF are rare: checked and
+     * stored a word at a time, no call (this runs for every header). */
+    enum cut_err e;
+    if ((b->cap - b->len <= n || b->max) && (e = buf_grow(b, n))) return e;
     char *o = b->data + b->len;
-    size_t i = 0;
-    for (; n - i >= 8; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        if (word_crlf(x)) break;
-        memcpy(o + i, &x, 8);
-    }
-    for (; i < n; i++) o[i] = s[i] == '\r' || s[i] == '\n' ? ' ' : s[i];
+    if (!copy_if_clean(o, s, n))
+        for (size_t i = 0; i < n; i++) o[i] = s[i] == '\r' || s[i] == '\n' ? ' ' : s[i];
     b->len += n;
     b->data[b->len] = '\0';
     return CUT_OK;

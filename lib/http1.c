@@ -224,6 +224,40 @@ static bool field_line(struct cursor ln, size_t line_off, struct http1_header *h
     return true;
 }
 
+/* Bit 7 of each byte of the result is set for a byte of x below 0x20 or
+ * equal to 0x7F (a borrow may flag a byte above one: a false alarm only
+ * sends that word to the byte test). */
+#define ONES8 0x0101010101010101ULL
+static inline uint64_t word_ctl(uint64_t x)
+{
+    uint64_t d = x ^ (ONES8 * 0x7f);
+    return (((x - ONES8 * 0x20) & ~x) | ((d - ONES8) & ~d)) & (ONES8 * 0x80);
+}
+
+static bool bytes_vchar_or_ws(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_vchar_or_ws(p[i])) return false;
+    return true;
+}
+
+/* Whether every byte of ln is a field character (VCHAR, obs-text, SP or
+ * HTAB; no CR): 8 bytes a word, a flagged word (a tab, mostly) byte by
+ * byte. Every line of every head goes through it. */
+static bool all_vchar_or_ws(struct cursor ln)
+{
+    const uint8_t *p = ln.p;
+    size_t n = ln.len, i = 0;
+    if (n < 8) return bytes_vchar_or_ws(p, n);
+    for (;; i += 8) {
+        if (n - i < 8) i = n - 8; /* the last word overlaps the one before */
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        if (word_ctl(x) && !bytes_vchar_or_ws(p + i, 8)) return false;
+        if (i + 8 == n) return true;
+    }
+}
+
 /* The header fields in sec, which ends with the empty line. Returns 0,
  * HTTP1_MALFORMED or HTTP1_TOO_MANY. */
 static long parse_fields(struct cursor sec, struct http1_header *hv, size_t max, size_t *num)
@@ -232,9 +266,12 @@ static long parse_fields(struct cursor sec, struct http1_header *hv, size_t max,
     size_t count = 0, voff = 0;
     for (;;) {
         size_t line_off = cur_offset(&sec, &c);
-        if (take_line(&c, &ln) != LINE_OK) return HTTP1_MALFORMED;
+        /* take_line's check for a CR inside the line is the field check's:
+         * a CR is no field character. */
+        if (!cur_take_until(&c, '\n', &ln)) return HTTP1_MALFORMED;
+        cur_chop(&ln, '\r');
         if (ln.len == 0) break; /* the empty line */
-        if (cur_span(&ln, is_vchar_or_ws) != ln.len) return HTTP1_MALFORMED;
+        if (!all_vchar_or_ws(ln)) return HTTP1_MALFORMED;
         uint8_t first = 0;
         cur_peek(&ln, 0, &first);
         if (is_ows(first)) {
@@ -311,11 +348,19 @@ long http1_parse_response(const char *p, size_t n, size_t last_len, struct http1
     return r < 0 ? r : (long)end;
 }
 
+/* Whether h is named lit (a literal of litlen bytes): the length first,
+ * which tells most names apart without a call. */
+static bool named(const struct http1_header *h, const char *lit, size_t litlen)
+{
+    return h->name_len == litlen && text_ieq(h->name, h->name_len, lit);
+}
+
 const struct http1_header *http1_find_header(const struct http1_header *h, size_t n,
                                              const char *name)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < n; i++)
-        if (text_ieq(h[i].name, h[i].name_len, name)) return &h[i];
+        if (named(&h[i], name, len)) return &h[i];
     return NULL;
 }
 
@@ -407,7 +452,7 @@ static enum cut_err content_length(const struct http1_header *h, size_t n, bool 
 {
     struct clen_state st = {false, false, 0};
     for (size_t i = 0; i < n; i++) {
-        if (!text_ieq(h[i].name, h[i].name_len, "Content-Length")) continue;
+        if (!named(&h[i], "Content-Length", 14)) continue;
         each_element(h[i].value, h[i].value_len, clen_element, &st);
         if (st.bad || !st.seen) return CUT_EPARSE;
     }
@@ -435,7 +480,7 @@ static int transfer_encoding(const struct http1_header *h, size_t n)
 {
     struct te_state st = {false, false};
     for (size_t i = 0; i < n; i++)
-        if (text_ieq(h[i].name, h[i].name_len, "Transfer-Encoding"))
+        if (named(&h[i], "Transfer-Encoding", 17))
             each_element(h[i].value, h[i].value_len, te_element, &st);
     return !st.any ? 0 : st.last_chunked ? 1 : -1;
 }

@@ -854,6 +854,45 @@ static void test_every_input_fenced_on_both_sides(void **state)
     }
 }
 
+/* Field lines are checked 8 bytes at a time: one odd byte at every place
+ * of field lines of every length around the word size. A tab, obs-text and
+ * DEL's neighbours are field characters; CR, NUL, other controls and DEL
+ * are not, and make the head malformed. */
+static void test_field_bytes_at_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned char c;
+        bool ok;
+    } odd[] = {{'\t', true},  {0x80, true},  {0xff, true},  {0x7e, true},  {0x20, true},
+               {'\r', false}, {0x00, false}, {0x1f, false}, {0x7f, false}, {0x01, false}};
+    char head[128], value[40];
+    struct http1_header hv[8];
+    for (size_t vlen = 1; vlen < 30; vlen++) {
+        for (size_t at = 0; at < vlen; at++) {
+            for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+                for (size_t i = 0; i < vlen; i++) value[i] = (char)('a' + i % 26);
+                value[at] = (char)odd[k].c;
+                /* by hand: a NUL in value would end a %s */
+                static const char pre[] = "HTTP/1.1 200 OK\r\nA: 1\r\nX-V: ";
+                size_t n = sizeof pre - 1;
+                memcpy(head, pre, n);
+                memcpy(head + n, value, vlen);
+                memcpy(head + n + vlen, "\r\n\r\n", 4);
+                n += vlen + 4;
+                struct http1_response r = {.headers = hv, .max_headers = 8};
+                long got = http1_parse_response(head, n, 0, &r);
+                if (odd[k].ok) {
+                    assert_int_equal(got, (long)n);
+                    assert_int_equal(r.num_headers, 2);
+                } else {
+                    assert_int_equal(got, HTTP1_MALFORMED);
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -876,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_chunk_size_limits),
         cmocka_unit_test(test_chunked_split_at_every_byte),
         cmocka_unit_test(test_every_input_fenced_on_both_sides),
+        cmocka_unit_test(test_field_bytes_at_every_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * One side is streamed; the others are indexed as (hash of id, offset,
  * length), about 24 bytes a record, and a record is re-read with pread when
  * its partner arrives, so no parsed record is ever kept.  The indexed side
- * is read only as far as the streamed side needs it, so pairs start at once.  Pipes are spooled
+ * is read only as far as the streamed side needs it, so pairs start at once,
+ * and its last few MB stay in memory, so a record read a little ahead of
+ * its partner is usually not read again.  Pipes are spooled
  * to an unlinked temporary file; HAR documents become JSON Lines first. */
 #include <errno.h>
 #include <fcntl.h>
@@ -275,7 +277,15 @@ struct index {
     int spool_fd;     /* the spool (also src->fd), or -1 */
     uint64_t spool_off;
     bool done; /* the whole source is indexed */
+    /* The bytes last read, at offsets [win_off, win_off + win.len): a
+     * record read ahead of the stream is usually taken from here rather
+     * than read again (a replay's output is in about the input's order). */
+    struct buf win;
+    uint64_t win_off;
+    size_t win_max; /* 0: no window (a side indexed whole at once) */
 };
+
+#define WIN_MAX ((size_t)4 << 20)
 
 #define SPOOL_FLUSH ((size_t)1 << 20)
 
@@ -303,10 +313,37 @@ static enum cut_err index_grow(struct index *ix)
     return CUT_OK;
 }
 
+/* Keep line (at offset off) in the window; the oldest half goes when it
+ * is full, and a gap (a line passed over) starts it again. */
+static enum cut_err win_add(struct index *ix, const char *line, size_t n, uint64_t off)
+{
+    struct buf *w = &ix->win;
+    if (n + 1 > ix->win_max / 2) {
+        buf_reset(w);
+        ix->win_off = off + n + 1;
+        return CUT_OK;
+    }
+    if (off != ix->win_off + w->len) {
+        buf_reset(w);
+        ix->win_off = off;
+    } else if (w->len + n + 1 > ix->win_max) {
+        size_t drop = w->len - ix->win_max / 2;
+        buf_consume(w, drop);
+        ix->win_off += drop;
+    }
+    enum cut_err e = buf_append(w, line, n);
+    return e ? e : buf_putc(w, '\n');
+}
+
 /* Read the record of slot sl into ix->line. */
 static enum cut_err index_read(struct index *ix, const struct slot *sl)
 {
-    enum cut_err e = spool_flush(ix); /* a spooled line may still be pending */
+    enum cut_err e;
+    if (sl->off >= ix->win_off && sl->off + sl->len <= ix->win_off + ix->win.len) {
+        buf_reset(&ix->line);
+        return buf_append(&ix->line, ix->win.data + (sl->off - ix->win_off), sl->len);
+    }
+    e = spool_flush(ix); /* a spooled line may still be pending */
     if (e) return e;
     buf_reset(&ix->line);
     e = buf_grow(&ix->line, sl->len);
@@ -336,8 +373,9 @@ static enum cut_err slot_is(struct index *ix, const struct slot *sl, const char 
 }
 
 static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, uint64_t off,
-                              size_t len)
+                              size_t len, size_t *at)
 {
+    *at = SIZE_MAX;
     if ((ix->n + 1) * 10 > ix->cap * 7) {
         enum cut_err e = index_grow(ix);
         if (e) return e;
@@ -359,6 +397,7 @@ static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, ui
     }
     ix->s[j] = (struct slot){h, off, (uint32_t)len, 1};
     ix->n++;
+    *at = j;
     return CUT_OK;
 }
 
@@ -432,6 +471,7 @@ static enum cut_err index_begin(struct index *ix, struct src *s, char *err, size
     ix->spool_fd = -1;
     buf_init(&ix->line, 0);
     buf_init(&ix->spool, 0);
+    buf_init(&ix->win, 0);
     if (s->fd < 0) {
         char tpath[512];
         ix->spool_fd = make_temp(tpath, sizeof tpath);
@@ -445,10 +485,12 @@ static enum cut_err index_begin(struct index *ix, struct src *s, char *err, size
     return CUT_OK;
 }
 
-/* Read and index the source's next record; *id is its id (valid until
- * the next step). CUT_EOF at the end, once the source is all indexed. */
+/* Read and index the source's next record; *id is its id and *line, *n
+ * the record (valid until the next step), *at its slot (SIZE_MAX when it
+ * repeats an id). CUT_EOF at the end, once the source is all indexed. */
 static enum cut_err index_step(struct index *ix, struct join_stats *st, const char **id,
-                               size_t *idlen, char *err, size_t errlen)
+                               size_t *idlen, const char **line_out, size_t *n_out, size_t *at,
+                               char *err, size_t errlen)
 {
     struct src *s = ix->src;
     if (ix->done) return CUT_EOF;
@@ -480,20 +522,26 @@ static enum cut_err index_step(struct index *ix, struct join_stats *st, const ch
         }
         ix->spool_off += n + 1;
     }
-    if ((e = index_add(ix, *id, *idlen, (uint64_t)off, n))) {
+    if ((e = win_add(ix, line, n, (uint64_t)off))) {
+        snprintf(err, errlen, "%s: %s", s->name, cutover_strerror(e));
+        return e;
+    }
+    if ((e = index_add(ix, *id, *idlen, (uint64_t)off, n, at))) {
         snprintf(err, errlen, "%s: indexing failed: %s", s->name, cutover_strerror(e));
         return e;
     }
+    *line_out = line;
+    *n_out = n;
     return CUT_OK;
 }
 
 /* Index the rest of the source. */
 static enum cut_err index_finish(struct index *ix, struct join_stats *st, char *err, size_t errlen)
 {
-    const char *id;
-    size_t idlen;
+    const char *id, *line;
+    size_t idlen, n, at;
     enum cut_err e = CUT_OK;
-    while (!e) e = index_step(ix, st, &id, &idlen, err, errlen);
+    while (!e) e = index_step(ix, st, &id, &idlen, &line, &n, &at, err, errlen);
     return e == CUT_EOF ? CUT_OK : e;
 }
 
@@ -508,18 +556,27 @@ static enum cut_err index_build(struct index *ix, struct src *s, struct join_sta
 /* index_take on an index that is read as it is needed: the source is read
  * on until id has been indexed or the source ends. Pairs can start at once
  * instead of after a whole file is read; records are indexed in the same
- * order, so duplicates and what is left over are the same. */
+ * order, so duplicates and what is left over are the same. The record
+ * that brings id is the first with it (index_take did not find one
+ * before), so it is taken as it was just read, without reading it again. */
 static enum cut_err index_take_lazy(struct index *ix, struct join_stats *st, const char *id,
                                     size_t idlen, bool *found, bool *dup, char *err, size_t errlen)
 {
     enum cut_err e = index_take(ix, id, idlen, found, dup);
     while (!e && !*found && !*dup && !ix->done) {
-        const char *rid;
-        size_t rn;
-        e = index_step(ix, st, &rid, &rn, err, errlen);
+        const char *rid, *line;
+        size_t rn, n, at;
+        e = index_step(ix, st, &rid, &rn, &line, &n, &at, err, errlen);
         if (e == CUT_EOF) return CUT_OK;
-        if (!e && rn == idlen && memcmp(rid, id, idlen) == 0)
+        if (e || rn != idlen || memcmp(rid, id, idlen) != 0) continue;
+        if (at == SIZE_MAX) { /* cannot be: id was not indexed; the general way */
             e = index_take(ix, id, idlen, found, dup);
+            continue;
+        }
+        ix->s[at].flags |= 2;
+        buf_reset(&ix->line);
+        e = buf_append(&ix->line, line, n);
+        *found = !e;
     }
     return e;
 }
@@ -529,6 +586,7 @@ static void index_free(struct index *ix)
     free(ix->s);
     buf_free(&ix->line);
     buf_free(&ix->spool);
+    buf_free(&ix->win);
 }
 
 static enum cut_err call_one(join_one_fn fn, const struct join_sink *k, struct join_stats *st,
@@ -607,6 +665,18 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
     return CUT_OK;
 }
 
+/* WIN_MAX, or CUTOVER_JOIN_WINDOW bytes (tests make it small to take
+ * both ways). */
+static size_t window_size(void)
+{
+    const char *v = getenv("CUTOVER_JOIN_WINDOW");
+    if (!v || !*v) return WIN_MAX;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    return errno || *end || n > ((size_t)1 << 30) ? WIN_MAX : (size_t)n;
+}
+
 enum cut_err join_run(const char *base, const char *cand, const char *sec,
                       const struct join_sink *k, struct join_stats *st, char *err, size_t errlen)
 {
@@ -626,6 +696,7 @@ enum cut_err join_run(const char *base, const char *cand, const char *sec,
     j.have_sec = sec != NULL;
     enum cut_err e = src_open(&j.in[1], j.flip ? cand : base, err, errlen);
     if (!e) e = index_begin(&j.ix, &j.in[1], err, errlen); /* read as the stream needs it */
+    j.ix.win_max = window_size();
     if (!e && sec) e = src_open(&j.in[2], sec, err, errlen);
     if (!e && sec) e = index_build(&j.sx, &j.in[2], st, err, errlen);
     if (!e) e = src_open(&j.in[0], j.flip ? base : cand, err, errlen);

@@ -31,6 +31,12 @@ cand = open(t + "/bad.jsonl").read().splitlines()
 shuf = cand[:]
 random.shuffle(shuf)
 open(t + "/shuffled.jsonl", "w").write("\n".join(shuf) + "\n")
+near = []  # the candidate shuffled within blocks of 12 only
+for i in range(0, len(cand), 12):
+    block = cand[i:i + 12]
+    random.shuffle(block)
+    near += block
+open(t + "/near.jsonl", "w").write("\n".join(near) + "\n")
 messy = base[:100] + [base[7], "", "{not json", '{"x":1}'] + base[100:] + [base[3][:50]]
 open(t + "/messy-base.jsonl", "w").write("\n".join(messy))
 open(t + "/dup-cand.jsonl", "w").write("\n".join(cand[:50] + [cand[10]] + cand[50:]) + "\n")
@@ -51,6 +57,14 @@ cat "$T/baseline.jsonl" | run flipped - "$T/shuffled.jsonl"
 run sec "$T/baseline.jsonl" "$T/bad.jsonl" --secondary "$T/secondary.jsonl"
 run sec_shuffled "$T/baseline.jsonl" "$T/shuffled.jsonl" --secondary "$T/secondary.jsonl"
 run messy "$T/messy-base.jsonl" "$T/dup-cand.jsonl"
+# The indexed side's last few MB are kept to pair records read ahead; a
+# window of a few records makes most pairs read theirs again instead
+# (1 byte: none at all), and must pair the same records.
+CUTOVER_JOIN_WINDOW=300000 run near_win "$T/baseline.jsonl" "$T/near.jsonl"
+CUTOVER_JOIN_WINDOW=6000 run shuffled_win "$T/baseline.jsonl" "$T/shuffled.jsonl"
+cat "$T/shuffled.jsonl" | CUTOVER_JOIN_WINDOW=6000 run shuffled_pipe_win "$T/baseline.jsonl" -
+cat "$T/baseline.jsonl" | CUTOVER_JOIN_WINDOW=1 run flipped_win - "$T/shuffled.jsonl"
+cat "$T/dup-cand.jsonl" | CUTOVER_JOIN_WINDOW=6000 run messy_pipe_win "$T/messy-base.jsonl" -
 cat "$T/dup-cand.jsonl" | run messy_pipe "$T/messy-base.jsonl" -
 cat "$T/messy-base.jsonl" | run messy_flipped - "$T/dup-cand.jsonl"
 
@@ -89,6 +103,11 @@ same ordered flipped
 same sec sec_shuffled
 same messy messy_pipe
 same messy messy_flipped
+same ordered near_win
+same ordered shuffled_win
+same ordered shuffled_pipe_win
+same ordered flipped_win
+same messy messy_pipe_win
 
 # The messy inputs were counted, not dropped: the duplicated ids, the bad
 # lines (not JSON, no _id) and the torn line.
@@ -106,5 +125,5 @@ if m["totals"]["compared"] != o["totals"]["compared"]:
 PY
 grep -q "last line is incomplete" "$T/messy.err" || fail "no warning for the torn line"
 grep -q "no readable _id" "$T/messy.err" || fail "no warning for the record without _id"
-echo "compare_join: 6 orders and inputs agree" >&2
+echo "compare_join: 11 orders, inputs and windows agree" >&2
 exit 0

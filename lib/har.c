@@ -302,11 +302,22 @@ static int64_t parse_time(const char *s)
  * Members it does not know are skipped (and validated). A member of the
  * wrong type is ignored, as the tree-based reader ignores it. */
 
+/* The request's strings an exchange held from the record before. */
+#define SPARE_STRS 5
+
 struct scan_ctx {
     struct jscan s;
     struct buf tmp;
     unsigned skip;   /* HAR_SKIP_* parts walked over, not stored */
     const char *why; /* what failed when the JSON itself was fine */
+    /* The previous record's allocations (exchange_recycle), written over
+     * when the new value fits and freed at the end when not taken: its
+     * _id and request strings, and its request headers, which stay in
+     * reuse->v[reuse->n .. spare_headers) until taken in order. */
+    char **spare_at[SPARE_STRS];
+    char *spare[SPARE_STRS];
+    struct headers *reuse;
+    size_t spare_headers;
 };
 
 static bool bad(struct scan_ctx *c, const char *why)
@@ -342,6 +353,18 @@ static bool scan_str(struct scan_ctx *c, char **dst)
     size_t n;
     if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
     if (!scan_slice(c, &c->tmp, &str, &n)) return false;
+    for (int i = 0; i < SPARE_STRS; i++) {
+        if (c->spare_at[i] != dst || !c->spare[i]) continue;
+        if (n <= strlen(c->spare[i])) {
+            free(*dst); /* a member given twice: the last one counts */
+            *dst = c->spare[i];
+            c->spare[i] = NULL;
+            memcpy(*dst, str, n);
+            (*dst)[n] = '\0';
+            return true;
+        }
+        break;
+    }
     return exchange_strset(dst, str, n) == CUT_OK || bad(c, "out of memory");
 }
 
@@ -367,6 +390,30 @@ static bool scan_bool(struct scan_ctx *c, bool *out)
     return jscan_skip(&c->s);
 }
 
+/* headers_add, over the previous record's pair at that place when the new
+ * one fits in it. */
+static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, size_t nlen,
+                       const char *value, size_t vlen)
+{
+    if (h == c->reuse && h->n < c->spare_headers) {
+        struct header *o = &h->v[h->n];
+        size_t on = strlen(o->name);
+        /* name, NUL, value in one allocation (exchange.h): room for both */
+        if (o->value == o->name + on + 1 && nlen + vlen <= on + strlen(o->value)) {
+            memcpy(o->name, name, nlen);
+            o->name[nlen] = '\0';
+            o->value = o->name + nlen + 1;
+            memcpy(o->value, value, vlen);
+            o->value[vlen] = '\0';
+            h->n++;
+            return true;
+        }
+        free(o->name);
+        o->name = NULL;
+    }
+    return headers_add(h, name, nlen, value, vlen) == CUT_OK || bad(c, "out of memory");
+}
+
 /* [{"name":…,"value":…},…]; a header without both strings is an error. */
 static bool scan_headers(struct scan_ctx *c, struct headers *h)
 {
@@ -389,7 +436,7 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h)
         }
         if (c->s.err) break; /* the member loop ended on broken JSON */
         if (ok && !(str[0] && str[1])) ok = bad(c, "a header without a string name and value");
-        if (ok && headers_add(h, str[0], len[0], str[1], len[1])) ok = bad(c, "out of memory");
+        if (ok) ok = add_header(c, h, str[0], len[0], str[1], len[1]);
     }
     buf_free(&name);
     return ok && !c->s.err;
@@ -623,12 +670,20 @@ enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *
     return har_parse_entry_parts(p, n, x, 0, err, errlen);
 }
 
-/* exchange_release, except that the header arrays and the body buffers
- * are kept, emptied, for the next record: a replay reads every record
- * into the exchange the sender has just handed back, and their frees and
- * mallocs were a tenth of the reading. */
-static void exchange_recycle(struct exchange *x)
+/* exchange_release, except that what the next record will likely need
+ * again is kept for it: the header arrays and body buffers (emptied), and
+ * the _id, request strings and request headers as spares in c. A replay
+ * reads every record into the exchange the sender has just handed back,
+ * and the frees and mallocs were a fifth of the reading. */
+static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
 {
+    char **at[SPARE_STRS] = {&x->id, &x->req.method, &x->req.url, &x->req.target,
+                             &x->req.version};
+    for (int i = 0; i < SPARE_STRS; i++) {
+        c->spare_at[i] = at[i];
+        c->spare[i] = *at[i];
+        *at[i] = NULL;
+    }
     struct headers h[2] = {x->req.headers, x->resp.headers};
     struct buf b[2] = {x->req.body, x->resp.body};
     headers_init(&x->req.headers);
@@ -636,9 +691,10 @@ static void exchange_recycle(struct exchange *x)
     buf_init(&x->req.body, 0);
     buf_init(&x->resp.body, 0);
     exchange_release(x);
+    for (size_t j = 0; j < h[1].n; j++) free(h[1].v[j].name);
+    c->spare_headers = h[0].n;
+    h[0].n = h[1].n = 0;
     for (int i = 0; i < 2; i++) {
-        for (size_t j = 0; j < h[i].n; j++) free(h[i].v[j].name);
-        h[i].n = 0;
         buf_reset(&b[i]);
         b[i].max = 0; /* as exchange_init leaves it */
     }
@@ -646,6 +702,15 @@ static void exchange_recycle(struct exchange *x)
     x->resp.headers = h[1];
     x->req.body = b[0];
     x->resp.body = b[1];
+    c->reuse = &x->req.headers;
+}
+
+/* Free the spares no member took. */
+static void drop_spares(struct scan_ctx *c)
+{
+    for (int i = 0; i < SPARE_STRS; i++) free(c->spare[i]);
+    for (size_t j = c->reuse->n; j < c->spare_headers; j++) free(c->reuse->v[j].name);
+    c->spare_headers = 0;
 }
 
 enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, unsigned skip,
@@ -656,8 +721,9 @@ enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, 
     c.skip = skip;
     jscan_init(&c.s, p, n);
     buf_init(&c.tmp, 0);
-    exchange_recycle(x);
+    exchange_recycle(x, &c);
     bool ok = jscan_peek(&c.s) == JS_OBJECT && scan_object(&c, x, entry_fields) && jscan_done(&c.s);
+    drop_spares(&c);
     buf_free(&c.tmp);
     const char *why = NULL;
     if (!ok && !c.s.err) why = c.why ? c.why : "not a JSON object";

@@ -388,7 +388,16 @@ static void test_parse_over_a_previous_record(void **state)
         "{\"_id\":\"c\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/y\",\"headers\":[{"
         "\"name\":\"E\",\"value\":\"5\"}]},\"response\":{\"status\":404,\"headers\":[],"
         "\"content\":{\"size\":0,\"text\":\"\"}}}",
+        "{\"_id\":\"a-much-longer-id\",\"request\":{\"method\":\"DELETE\",\"method\":\"PUT\","
+        "\"url\":\"http://h/a/much/longer/path\",\"headers\":[{\"name\":\"Authorization\","
+        "\"value\":\"a long value here\"},{\"name\":\"X\",\"value\":\"\"},{\"name\":\"\","
+        "\"value\":\"v\"},{\"name\":\"Y\",\"value\":\"\\u00e9\"}]}}",
     };
+    /* Broken after some of the request was read: what it left must not
+     * show in the next record (nor leak: valgrind runs this test). */
+    static const char *const broken =
+        "{\"_id\":\"zz\",\"request\":{\"method\":\"GET\",\"url\":\"u\",\"headers\":[{"
+        "\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\"}]}}";
     const size_t n = sizeof lines / sizeof *lines;
     for (unsigned skip = 0; skip <= (HAR_SKIP_RESPONSE | HAR_SKIP_CAPTURE); skip++) {
         struct exchange reused;
@@ -402,6 +411,10 @@ static void test_parse_over_a_previous_record(void **state)
             assert_int_equal(
                 har_parse_entry_parts(first, strlen(first), &reused, skip, err, sizeof err),
                 CUT_OK);
+            if (i % 2)
+                assert_int_equal(
+                    har_parse_entry_parts(broken, strlen(broken), &reused, skip, err, sizeof err),
+                    CUT_EPARSE);
             assert_int_equal(
                 har_parse_entry_parts(second, strlen(second), &reused, skip, err, sizeof err),
                 CUT_OK);

@@ -124,7 +124,7 @@ static inline uint64_t word_stops(uint64_t x)
 /* Copies the plain prefix of p[0..n) (n <= JSONW_SHORT) to o a word at a
  * time; returns its length, n when the whole string is plain. o has room
  * for n bytes. */
-static size_t short_plain(char *o, const char *p, size_t n)
+__attribute__((always_inline)) static inline size_t short_plain(char *o, const char *p, size_t n)
 {
     uint64_t x;
     uint32_t lo, hi;
@@ -160,29 +160,18 @@ static size_t short_plain(char *o, const char *p, size_t n)
     return n;
 }
 
-/* jsonw_str, or with utf8_only jsonw_utf8: bytes that are not UTF-8 undo
- * the string (found once, where the fast path meets its first byte >= 0x80)
- * instead of going the careful way. */
-static enum cut_err str_any(struct buf *b, const char *p, size_t n, bool utf8_only)
+/* jsonw_str, or with utf8_only jsonw_utf8, from where the short path left
+ * off: the opening quote and p[0..done) are in b, which held mark bytes
+ * before. Bytes that are not UTF-8 undo the string for jsonw_utf8 (found
+ * once, where the fast path meets its first byte >= 0x80) instead of going
+ * the careful way. Kept out of line: the short path's callers stay lean. */
+__attribute__((noinline)) static enum cut_err str_rest(struct buf *b, const char *p, size_t n,
+                                                       size_t done, size_t mark, bool utf8_only)
 {
-    size_t mark = b->len, done = 0;
-    enum cut_err e;
-    if (utf8_only && b->max && !text_utf8_valid(p, n)) return CUT_EPARSE;
-    if (n <= JSONW_SHORT && !b->max) {
-        if (b->cap - b->len <= n + 2 && (e = buf_grow(b, n + 2))) return e;
-        char *o = b->data + b->len;
-        *o = '"';
-        done = short_plain(o + 1, p, n);
-        if (done == n) {
-            o[n + 1] = '"';
-            b->len += n + 2;
-            b->data[b->len] = '\0';
-            return CUT_OK;
-        }
-        b->len += 1 + done; /* the plain prefix stays; the rest goes on below */
-        e = CUT_OK;
-    } else {
-        e = buf_putc(b, '"');
+    enum cut_err e = CUT_OK;
+    if (utf8_only && b->max && !text_utf8_valid(p, n)) {
+        b->len = mark;
+        e = CUT_EPARSE;
     }
     if (!e && !b->max) done += str_fast(b, p + done, n - done, &e);
     if (!e && done < n && utf8_only && !b->max) {
@@ -195,6 +184,27 @@ static enum cut_err str_any(struct buf *b, const char *p, size_t n, bool utf8_on
         return e;
     }
     return buf_putc(b, '"');
+}
+
+static inline enum cut_err str_any(struct buf *b, const char *p, size_t n, bool utf8_only)
+{
+    size_t mark = b->len;
+    if (n <= JSONW_SHORT && !b->max && b->cap - b->len > n + 2) {
+        char *o = b->data + b->len;
+        size_t done = short_plain(o + 1, p, n);
+        *o = '"';
+        if (done == n) {
+            o[n + 1] = '"';
+            b->len += n + 2;
+            b->data[b->len] = '\0';
+            return CUT_OK;
+        }
+        b->len += 1 + done; /* the plain prefix stays; the rest goes on */
+        return str_rest(b, p, n, done, mark, utf8_only);
+    }
+    enum cut_err e = buf_putc(b, '"');
+    if (e) return e;
+    return str_rest(b, p, n, 0, mark, utf8_only);
 }
 
 enum cut_err jsonw_str(struct buf *b, const void *p, size_t n)

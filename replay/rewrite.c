@@ -36,12 +36,16 @@ static const struct {
 };
 #undef HOP
 
-bool rewrite_is_hop_header(const char *name)
+static bool is_hop(const char *name, size_t n)
 {
-    size_t n = strlen(name);
     for (size_t i = 0; i < sizeof hop_headers / sizeof *hop_headers; i++)
         if (hop_headers[i].len == n && strcasecmp(name, hop_headers[i].name) == 0) return true;
-    return n >= 6 && strncasecmp(name, "Proxy-", 6) == 0;
+    return n >= 6 && (name[0] | 0x20) == 'p' && strncasecmp(name, "Proxy-", 6) == 0;
+}
+
+bool rewrite_is_hop_header(const char *name)
+{
+    return is_hop(name, strlen(name));
 }
 
 enum cut_err rewrite_init(struct rewrite *rw)
@@ -319,7 +323,8 @@ enum cut_err rewrite_path(const struct rewrite *rw, const char *path, size_t n, 
  * a proxy) loses scheme and authority, a fragment is dropped. */
 static const char *origin_form(const char *t, size_t *len)
 {
-    if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
+    if ((t[0] | 0x20) == 'h' &&
+        (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
         const char *slash = strchr(strstr(t, "://") + 3, '/');
         t = slash ? slash : "/";
     }
@@ -332,6 +337,8 @@ static enum cut_err rewrite_target_path(struct rewrite *rw, struct http_request 
     const char *t = req->target ? req->target : "/";
     size_t tlen;
     t = origin_form(t, &tlen);
+    /* The usual case, an origin-form target and no rule: it stays as it is. */
+    if (!rw->npaths && t == req->target && t[0] == '/' && t[tlen] == '\0') return CUT_OK;
     size_t plen = strcspn(t, "?#");
     if (plen > tlen) plen = tlen;
     struct buf *b = &rw->scratch;
@@ -394,7 +401,8 @@ static void drop_hop_headers(struct http_request *req)
         free(list);
     }
     for (size_t i = 0; i < req->headers.n;) {
-        if (rewrite_is_hop_header(req->headers.v[i].name))
+        const struct header *hd = &req->headers.v[i];
+        if (is_hop(hd->name, (size_t)(hd->value - hd->name - 1))) /* one allocation */
             headers_delete_at(&req->headers, i);
         else
             i++;
@@ -428,12 +436,14 @@ enum cut_err rewrite_for_target(const struct rewrite *rw, const struct rewrite_t
     /* Per request: plain copies, no printf and no scratch buffer. */
     const char *target = req->target ? req->target : "/";
     size_t bl = strlen(t->base), pl = strlen(t->prefix), tl = strlen(target);
-    char *url = malloc(bl + pl + tl + 1);
+    /* Over the recorded URL when it is long enough (it mostly is: the
+     * same target with another authority). */
+    char *url = req->url && strlen(req->url) >= bl + pl + tl ? req->url : malloc(bl + pl + tl + 1);
     if (!url) return CUT_ENOMEM;
     memcpy(url, t->base, bl);
     memcpy(url + bl, t->prefix, pl);
     memcpy(url + bl + pl, target, tl + 1);
-    free(req->url);
+    if (url != req->url) free(req->url);
     req->url = url;
     if (rw->preserve_host && headers_get(&req->headers, "Host")) return CUT_OK;
     return headers_set(&req->headers, "Host", t->authority);

@@ -94,6 +94,46 @@ static void test_url_host_and_hop_headers(void **state)
     rewrite_release(&rw);
 }
 
+/* Without --rewrite-path an origin-form target is kept as it is (a
+ * fragment still goes); the target's URL is written over the recorded one
+ * when that is long enough, and is right either way. */
+static void test_origin_form_target_and_url_in_place(void **state)
+{
+    (void)state;
+    struct rewrite rw;
+    struct rewrite_target t;
+    struct exchange x;
+    char err[256];
+    assert_int_equal(rewrite_init(&rw), CUT_OK);
+    assert_int_equal(rewrite_target_parse(&t, "http://10.1.2.3:81", err, sizeof err), CUT_OK);
+    make_request(&x, "GET", "/v1/a?b=1", NULL);
+    free(x.req.url);
+    x.req.url = strdup("http://legacy.example:8080/v1/a?b=1");
+    const char *target = x.req.target, *url = x.req.url;
+    assert_int_equal(rewrite_request(&rw, &x.req), CUT_OK);
+    assert_ptr_equal(x.req.target, target);
+    assert_string_equal(x.req.target, "/v1/a?b=1");
+    assert_int_equal(rewrite_for_target(&rw, &t, &x.req), CUT_OK);
+    assert_ptr_equal(x.req.url, url);
+    assert_string_equal(x.req.url, "http://10.1.2.3:81/v1/a?b=1");
+    exchange_release(&x);
+    make_request(&x, "GET", "/v1/a#frag", NULL); /* recorded URL "http://legacy.example" */
+    assert_int_equal(rewrite_request(&rw, &x.req), CUT_OK);
+    assert_string_equal(x.req.target, "/v1/a");
+    assert_int_equal(rewrite_for_target(&rw, &t, &x.req), CUT_OK);
+    assert_string_equal(x.req.url, "http://10.1.2.3:81/v1/a");
+    exchange_release(&x);
+    make_request(&x, "GET", "/v1/a", NULL);
+    free(x.req.url);
+    x.req.url = strdup("http://s/"); /* too short: a new URL */
+    assert_int_equal(rewrite_request(&rw, &x.req), CUT_OK);
+    assert_int_equal(rewrite_for_target(&rw, &t, &x.req), CUT_OK);
+    assert_string_equal(x.req.url, "http://10.1.2.3:81/v1/a");
+    exchange_release(&x);
+    rewrite_target_release(&t);
+    rewrite_release(&rw);
+}
+
 static void test_set_and_drop_headers_marker_always_present(void **state)
 {
     (void)state;
@@ -196,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target_parse),
         cmocka_unit_test(test_url_host_and_hop_headers),
+        cmocka_unit_test(test_origin_form_target_and_url_in_place),
         cmocka_unit_test(test_set_and_drop_headers_marker_always_present),
         cmocka_unit_test(test_rewrite_path_backreferences),
         cmocka_unit_test(test_set_json_rewrites_recipients),

@@ -677,8 +677,7 @@ enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *
  * and the frees and mallocs were a fifth of the reading. */
 static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
 {
-    char **at[SPARE_STRS] = {&x->id, &x->req.method, &x->req.url, &x->req.target,
-                             &x->req.version};
+    char **at[SPARE_STRS] = {&x->id, &x->req.method, &x->req.url, &x->req.target, &x->req.version};
     for (int i = 0; i < SPARE_STRS; i++) {
         c->spare_at[i] = at[i];
         c->spare[i] = *at[i];

@@ -350,9 +350,11 @@ bool jscan_skip_careful_(struct jscan *s)
  * it gives up (NULL), and the careful loop, starting over, finds the
  * error. So both accept the same texts (test_jscan runs both on many). */
 
+static const bool fast_is_ws[256] = {[' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true};
+
 static inline const char *fast_ws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    while (p < end && fast_is_ws[(unsigned char)*p]) p++;
     return p;
 }
 /* After the body of a string that starts at body, or NULL. */
@@ -381,10 +383,17 @@ static const char *fast_literal(const char *p, const char *end, const char *word
 }
 
 /* The end of the value at p (no whitespace before it), nested at depth. */
+/* Whether level lvl (0 the outermost open container) is an object. */
+static inline bool level_is_object(const uint64_t *objects, unsigned lvl)
+{
+    return objects[lvl / 64] >> (lvl % 64) & 1;
+}
+
 static const char *fast_skip(const char *p, const char *end, int depth)
 {
     uint64_t objects[(JSCAN_MAX_DEPTH + 63) / 64];
     const int base = depth;
+    bool obj = false; /* the innermost open container is an object */
     for (;;) {
         if (p >= end) return NULL;
         switch (*p) {
@@ -393,19 +402,20 @@ static const char *fast_skip(const char *p, const char *end, int depth)
             break;
         case '{':
         case '[': {
-            char close = *p == '{' ? '}' : ']';
+            bool o = *p == '{';
             if (++depth > JSCAN_MAX_DEPTH) return NULL;
             unsigned lvl = (unsigned)(depth - base - 1);
             uint64_t bit = (uint64_t)1 << (lvl % 64);
-            objects[lvl / 64] = close == '}' ? objects[lvl / 64] | bit : objects[lvl / 64] & ~bit;
+            objects[lvl / 64] = o ? objects[lvl / 64] | bit : objects[lvl / 64] & ~bit;
             p = fast_ws(p + 1, end);
             if (p >= end) return NULL;
-            if (*p == close) {
+            if (*p == (o ? '}' : ']')) {
                 p++;
                 depth--;
                 break;
             }
-            if (close == '}' && !(p = fast_key(p, end))) return NULL;
+            obj = o;
+            if (o && !(p = fast_key(p, end))) return NULL;
             p = fast_ws(p, end);
             continue; /* the container's first value */
         }
@@ -426,8 +436,6 @@ static const char *fast_skip(const char *p, const char *end, int depth)
         /* After a value: the end, or ',' and the next, or closing brackets. */
         for (;;) {
             if (depth == base) return p;
-            unsigned lvl = (unsigned)(depth - base - 1);
-            bool obj = objects[lvl / 64] >> (lvl % 64) & 1;
             p = fast_ws(p, end);
             if (p >= end) return NULL;
             if (*p == ',') {
@@ -438,7 +446,7 @@ static const char *fast_skip(const char *p, const char *end, int depth)
             }
             if (*p != (obj ? '}' : ']')) return NULL;
             p++;
-            depth--;
+            if (--depth > base) obj = level_is_object(objects, (unsigned)(depth - base - 1));
         }
     }
 }

@@ -328,7 +328,7 @@ struct cmp;
 struct cmp_event {
     uint8_t where, kind;
     const char *path;
-    const struct jv *a, *b;
+    const struct jv *a, *b; /* only while it is prepared; NULL once recorded */
     /* worked out where it was found (noise.c), so that counting it is
      * little more than finding its key */
     bool rule;         /* an ignore rule covers it */

@@ -6,13 +6,45 @@
 
 #include "compare.h"
 
+/* Bytes as a little-endian number, the same on every machine (the hash
+ * picks the example exchanges, which must not depend on the host). */
+static uint64_t le_bytes(const unsigned char *s, size_t n)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)s[i] << (8 * i);
+    return w;
+}
+
+static uint64_t le_word(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 29);
+}
+
+/* Eight bytes a step (ids, paths and endpoint names are hashed on every
+ * pair), then splitmix64's finaliser so that the low bits, which the
+ * tables index by, depend on every byte. */
 uint64_t cmp_hash(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
-    h ^= h >> 31;
-    return h * 0x9E3779B97F4A7C15ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)n * 0xFF51AFD7ED558CCDULL);
+    for (; n >= 8; s += 8, n -= 8) h = mix(h, le_word(s));
+    if (n) h = mix(h, le_bytes(s, n) | (uint64_t)1 << 63);
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
 }
 
 static enum cut_err grow(struct cmp_map *m)

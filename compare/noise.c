@@ -426,30 +426,13 @@ void cmp_pathinfo_release(struct cmp *c)
     cmp_map_release(&c->rule_cache);
 }
 
-/* A copy of v in a, its text too when it may point at the caller's stack
- * (status and header values); body values already live in a. */
-static const struct jv *keep_jv(struct jarena *a, const struct jv *v, bool text)
-{
-    if (!v) return NULL;
-    struct jv *k = jarena_alloc(a, sizeof *k);
-    if (!k) return NULL;
-    *k = *v;
-    if (text && (v->type == JV_STR || v->type == JV_NUM)) {
-        char *t = jarena_alloc(a, (size_t)v->n + 1);
-        if (!t) return NULL;
-        memcpy(t, v->u.s, v->n);
-        t[v->n] = '\0';
-        k->u.s = t;
-    }
-    return k;
-}
-
 /* Everything about a difference that needs neither the counts nor the
  * other pairs: its rule, generalised path (in c->gpath) and value shapes. */
 static enum cut_err prepare(struct cmp *c, const struct cmp_override *ov, struct cmp_event *ev)
 {
     enum cut_err e = path_info(c, ov, ev->where, ev->path, &ev->rule, &ev->gpath, &ev->glen);
-    ev->shaped = ev->kind == JDIFF_VALUE && ev->a && ev->b;
+    /* shapes only matter to the unique layer, never to a rule's key */
+    ev->shaped = !ev->rule && ev->kind == JDIFF_VALUE && ev->a && ev->b;
     if (ev->shaped) {
         ev->sa = (uint8_t)cmp_shape_of(ev->a, &ev->la);
         ev->sb = (uint8_t)cmp_shape_of(ev->b, &ev->lb);
@@ -497,10 +480,10 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
     ev->where = (uint8_t)where;
     ev->kind = (uint8_t)kind;
     ev->path = path;
-    ev->a = keep_jv(c->arena, a, where != CMP_BODY);
-    ev->b = keep_jv(c->arena, b, where != CMP_BODY);
-    if ((a && !ev->a) || (b && !ev->b)) return CUT_ENOMEM;
+    ev->a = a;
+    ev->b = b;
     enum cut_err e = prepare(c, c->cur_ov, ev);
+    ev->a = ev->b = NULL; /* they may be on the caller's stack; prepare took what counts */
     if (e) return e;
     if (ev->gpath == c->gpath.data) { /* not a remembered one: reused by the next */
         char *g = jarena_alloc(c->arena, ev->glen + 1);

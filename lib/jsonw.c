@@ -217,6 +217,37 @@ enum cut_err jsonw_utf8(struct buf *b, const void *p, size_t n)
     return str_any(b, p, n, true);
 }
 
+enum cut_err jsonw_name_value(struct buf *b, const char *name, size_t nlen, const char *value,
+                              size_t vlen)
+{
+    /* Headers are most of a record's strings: when both are short and
+     * plain, one room check and two word copies, nothing else. */
+    size_t need = nlen + vlen + 22; /* {"name":"",…"value":""} */
+    if (nlen <= JSONW_SHORT && vlen <= JSONW_SHORT && !b->max &&
+        (b->cap - b->len > need || buf_grow(b, need) == CUT_OK)) {
+        char *o = b->data + b->len;
+        memcpy(o, "{\"name\":\"", 9);
+        if (short_plain(o + 9, name, nlen) == nlen) {
+            o += 9 + nlen;
+            memcpy(o, "\",\"value\":\"", 11);
+            if (short_plain(o + 11, value, vlen) == vlen) {
+                o += 11 + vlen;
+                o[0] = '"';
+                o[1] = '}';
+                b->len = (size_t)(o + 2 - b->data);
+                b->data[b->len] = '\0';
+                return CUT_OK;
+            }
+        }
+        b->data[b->len] = '\0'; /* nothing written: the long way below */
+    }
+    enum cut_err e = buf_append(b, "{\"name\":", 8);
+    if (!e) e = jsonw_str(b, name, nlen);
+    if (!e) e = buf_append(b, ",\"value\":", 9);
+    if (!e) e = jsonw_str(b, value, vlen);
+    return e ? e : buf_putc(b, '}');
+}
+
 enum cut_err jsonw_cstr(struct buf *b, const char *s)
 {
     if (!s) return buf_append(b, "null", 4);

@@ -302,6 +302,44 @@ static void test_utf8_only_writes_utf8_or_nothing(void **state)
     }
 }
 
+/* jsonw_name_value writes exactly what the object written piece by piece
+ * would be: plain, escaped, not UTF-8, empty, over the short-path length,
+ * into a buffer with or without room, capped or not. */
+static void test_name_value_equals_the_long_way(void **state)
+{
+    (void)state;
+    static const char *const strs[] = {"",          "Host",     "Content-Type", "a\"b",
+                                       "tab\there", "\xff\xfe", "caf\xc3\xa9",  "0123456789abcdef",
+                                       "x\n"};
+    char big[200];
+    memset(big, 'b', sizeof big);
+    for (size_t cap = 0; cap < 2; cap++) {
+        for (size_t i = 0; i < sizeof strs / sizeof *strs + 2; i++) {
+            for (size_t j = 0; j < sizeof strs / sizeof *strs + 2; j++) {
+                size_t ns = sizeof strs / sizeof *strs;
+                const char *n = i < ns ? strs[i] : big, *v = j < ns ? strs[j] : big;
+                size_t nl = i < ns ? strlen(n) : (i == ns ? 128 : 129);
+                size_t vl = j < ns ? strlen(v) : (j == ns ? 128 : 200);
+                struct buf got, want;
+                buf_init(&got, cap ? 1 << 16 : 0);
+                buf_init(&want, 0);
+                buf_append(&got, "[", 1);
+                buf_append(&want, "[", 1);
+                assert_int_equal(jsonw_name_value(&got, n, nl, v, vl), CUT_OK);
+                buf_append(&want, "{\"name\":", 8);
+                jsonw_str(&want, n, nl);
+                buf_append(&want, ",\"value\":", 9);
+                jsonw_str(&want, v, vl);
+                buf_putc(&want, '}');
+                assert_int_equal(got.len, want.len);
+                assert_memory_equal(got.data, want.data, got.len + 1);
+                buf_free(&got);
+                buf_free(&want);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_escapes_at_every_block_offset),
         cmocka_unit_test(test_short_strings_at_every_length_and_position),
         cmocka_unit_test(test_utf8_only_writes_utf8_or_nothing),
+        cmocka_unit_test(test_name_value_equals_the_long_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,10 @@ enum cut_err jsonw_str(struct buf *b, const void *p, size_t n);
 enum cut_err jsonw_utf8(struct buf *b, const void *p, size_t n);
 /* Same as jsonw_str, for a C string; NULL writes null. */
 enum cut_err jsonw_cstr(struct buf *b, const char *s);
+/* The object {"name":…,"value":…} of the two strings (HAR's headers,
+ * query strings and cookies), written as jsonw_str writes each. */
+enum cut_err jsonw_name_value(struct buf *b, const char *name, size_t nlen, const char *value,
+                              size_t vlen);
 /* A quoted key and the colon: "key": */
 enum cut_err jsonw_key(struct buf *b, const char *key);
 enum cut_err jsonw_i64(struct buf *b, int64_t v);

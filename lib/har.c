@@ -32,11 +32,9 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h)
         /* name and value are one allocation (exchange.h): the name's
          * length is where the value starts. */
         const struct header *hd = &h->v[i];
-        TRY(buf_append(b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8));
-        TRY(jsonw_str(b, hd->name, (size_t)(hd->value - hd->name - 1)));
-        TRY(buf_append(b, ",\"value\":", 9));
-        TRY(jsonw_cstr(b, hd->value));
-        TRY(buf_putc(b, '}'));
+        if (i) TRY(buf_putc(b, ','));
+        TRY(jsonw_name_value(b, hd->name, (size_t)(hd->value - hd->name - 1), hd->value,
+                             strlen(hd->value)));
     }
     return buf_putc(b, ']');
 }
@@ -484,7 +482,18 @@ static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key,
 
 /* The members each object of an entry has, as a table: adding a field is
  * one line. Offsets are from the struct the object fills. */
-enum field_kind { F_STR, F_I64, F_NUM, F_STATUS, F_TIME, F_HEADERS, F_POSTDATA, F_CONTENT, F_OBJ };
+enum field_kind {
+    F_STR,
+    F_I64,
+    F_NUM,
+    F_STATUS,
+    F_TIME,
+    F_HEADERS,
+    F_POSTDATA,
+    F_CONTENT,
+    F_OBJ,
+    F_SKIP /* a member the writers put that no reader stores */
+};
 
 struct field {
     const char *key;
@@ -517,14 +526,18 @@ struct field {
     }
 
 /* clang-format off */
+/* In the order har_write_entry writes them: the search for a key starts
+ * after the member found last (find_field). */
 static const struct field request_fields[] = {
     FIELD("method", F_STR, REQ(method)),
     FIELD("url", F_STR, REQ(url)),
-    FIELD("_target", F_STR, REQ(target)),
     FIELD("httpVersion", F_STR, REQ(version)),
+    FIELD("cookies", F_SKIP, 0),
     FIELD("headers", F_HEADERS, REQ(headers)),
+    FIELD("queryString", F_SKIP, 0),
     CAPTURED("headersSize", F_I64, REQ(headers_size)),
     FIELD("bodySize", F_I64, REQ(body_size)),
+    FIELD("_target", F_STR, REQ(target)),
     FIELD("postData", F_POSTDATA, 0),
     END,
 };
@@ -533,10 +546,12 @@ static const struct field response_fields[] = {
     FIELD("status", F_STATUS, RESP(status)),
     FIELD("statusText", F_STR, RESP(reason)),
     FIELD("httpVersion", F_STR, RESP(version)),
+    FIELD("cookies", F_SKIP, 0),
     FIELD("headers", F_HEADERS, RESP(headers)),
+    FIELD("content", F_CONTENT, 0),
+    FIELD("redirectURL", F_SKIP, 0),
     FIELD("headersSize", F_I64, RESP(headers_size)),
     FIELD("bodySize", F_I64, RESP(body_size)),
-    FIELD("content", F_CONTENT, 0),
     END,
 };
 
@@ -550,14 +565,16 @@ static const struct field timing_fields[] = {
 static const struct field entry_fields[] = {
     FIELD("_id", F_STR, X(id)),
     FIELD("startedDateTime", F_TIME, X(started_us)),
+    FIELD("time", F_SKIP, 0),
     NESTED("request", request_fields, 0),
     NESTED("response", response_fields, HAR_SKIP_RESPONSE),
+    FIELD("cache", F_SKIP, 0),
     NESTED("timings", timing_fields, HAR_SKIP_CAPTURE),
     CAPTURED("_client", F_STR, X(client)),
     CAPTURED("_server", F_STR, X(server)),
-    CAPTURED("_error", F_STR, X(error)),
     CAPTURED("_flow", F_I64, X(flow)),
     CAPTURED("_seq", F_I64, X(seq)),
+    CAPTURED("_error", F_STR, X(error)),
     CAPTURED("_lag", F_NUM, X(lag_ms)),
     END,
 };
@@ -634,8 +651,29 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
         return t == JS_OBJECT ? scan_content(c, &x->resp) : jscan_skip(&c->s);
     case F_OBJ:
         return t == JS_OBJECT ? scan_object(c, x, f->sub) : jscan_skip(&c->s);
+    case F_SKIP:
+        return jscan_skip(&c->s);
     }
     return false;
+}
+
+/* Lengths first: most keys are told apart without a memcmp. */
+static inline bool field_is(const struct field *f, const char *k, size_t kl)
+{
+    return f->keylen == kl && *k == *f->key && memcmp(k, f->key, kl) == 0;
+}
+
+/* The field named k (no escapes), or NULL. The search starts at *next, the
+ * one after the field found last, and goes round: a record in the
+ * writer's order finds each member at the first look. */
+static const struct field *find_field(const struct field *fields, const struct field **next,
+                                      const char *k, size_t kl)
+{
+    for (const struct field *f = *next; f->key; f++)
+        if (field_is(f, k, kl)) return *next = f + 1, f;
+    for (const struct field *f = fields; f != *next; f++)
+        if (field_is(f, k, kl)) return *next = f + 1, f;
+    return NULL;
 }
 
 static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct field *fields)
@@ -643,12 +681,10 @@ static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct fie
     const char *k;
     size_t kl;
     bool esc, ok = jscan_enter(&c->s, JS_OBJECT);
+    const struct field *next = fields;
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
-        const struct field *f = fields;
-        /* Lengths first: most keys are told apart without a memcmp. */
-        while (f->key && (f->keylen != kl || esc || *k != *f->key || memcmp(k, f->key, kl) != 0))
-            f++;
-        ok = f->key && !(f->skip_flag & c->skip) ? scan_field(c, x, f) : jscan_skip(&c->s);
+        const struct field *f = esc ? NULL : find_field(fields, &next, k, kl);
+        ok = f && !(f->skip_flag & c->skip) ? scan_field(c, x, f) : jscan_skip(&c->s);
     }
     return ok && !c->s.err;
 }

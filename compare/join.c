@@ -283,6 +283,10 @@ struct index {
     struct buf win;
     uint64_t win_off;
     size_t win_max; /* 0: no window (a side indexed whole at once) */
+    /* The record index_read or index_take found: in line, in the window
+     * or in the reader's buffer; valid until this index reads again. */
+    const char *rec;
+    size_t recn;
 };
 
 #define WIN_MAX ((size_t)4 << 20)
@@ -335,14 +339,17 @@ static enum cut_err win_add(struct index *ix, const char *line, size_t n, uint64
     return e ? e : buf_putc(w, '\n');
 }
 
-/* Read the record of slot sl into ix->line. */
+/* Find the record of slot sl (ix->rec): in the window, or read into
+ * ix->line. */
 static enum cut_err index_read(struct index *ix, const struct slot *sl)
 {
     enum cut_err e;
+    ix->recn = sl->len;
     if (sl->off >= ix->win_off && sl->off + sl->len <= ix->win_off + ix->win.len) {
-        buf_reset(&ix->line);
-        return buf_append(&ix->line, ix->win.data + (sl->off - ix->win_off), sl->len);
+        ix->rec = ix->win.data + (sl->off - ix->win_off);
+        return CUT_OK;
     }
+    ix->rec = ix->line.data;
     e = spool_flush(ix); /* a spooled line may still be pending */
     if (e) return e;
     buf_reset(&ix->line);
@@ -357,17 +364,18 @@ static enum cut_err index_read(struct index *ix, const struct slot *sl)
     }
     ix->line.len = sl->len;
     ix->line.data[sl->len] = '\0';
+    ix->rec = ix->line.data;
     return CUT_OK;
 }
 
-/* Whether slot sl holds id (reads its line into ix->line). */
+/* Whether slot sl holds id (finds its record: ix->rec). */
 static enum cut_err slot_is(struct index *ix, const struct slot *sl, const char *id, size_t idlen,
                             bool *same)
 {
     const char *sid = NULL;
     size_t sl_idlen = 0;
     enum cut_err e = index_read(ix, sl);
-    if (!e) e = join_line_id(&ix->src->ids, ix->line.data, ix->line.len, &sid, &sl_idlen);
+    if (!e) e = join_line_id(&ix->src->ids, ix->rec, ix->recn, &sid, &sl_idlen);
     *same = !e && sl_idlen == idlen && memcmp(sid, id, idlen) == 0;
     return e;
 }
@@ -401,7 +409,7 @@ static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, ui
     return CUT_OK;
 }
 
-/* Find id; on success *line is in ix->line and the slot is marked paired.
+/* Find id; on success its record is ix->rec and the slot is marked paired.
  * *found false when absent; *dup when present but already paired. */
 static enum cut_err index_take(struct index *ix, const char *id, size_t idlen, bool *found,
                                bool *dup)
@@ -420,7 +428,7 @@ static enum cut_err index_take(struct index *ix, const char *id, size_t idlen, b
             return CUT_OK;
         }
         ix->s[j].flags |= 2;
-        *found = true; /* slot_is left its line in ix->line */
+        *found = true; /* slot_is found its record: ix->rec */
         return CUT_OK;
     }
     return CUT_OK;
@@ -574,9 +582,9 @@ static enum cut_err index_take_lazy(struct index *ix, struct join_stats *st, con
             continue;
         }
         ix->s[at].flags |= 2;
-        buf_reset(&ix->line);
-        e = buf_append(&ix->line, line, n);
-        *found = !e;
+        ix->rec = line;
+        ix->recn = n;
+        *found = true;
     }
     return e;
 }
@@ -609,7 +617,7 @@ static enum cut_err drain(struct index *ix, join_one_fn fn, const struct join_si
     for (size_t j = 0; j < ix->cap; j++) {
         if ((ix->s[j].flags & 3) != 1) continue;
         enum cut_err e = index_read(ix, &ix->s[j]);
-        if (!e) e = call_one(fn, k, st, ix->src->name, ix->line.data, ix->line.len);
+        if (!e) e = call_one(fn, k, st, ix->src->name, ix->rec, ix->recn);
         if (e) return e;
     }
     return CUT_OK;
@@ -642,14 +650,13 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
             if ((e = index_take(&j->sx, id, idlen, &sfound, &sdup))) return e;
             if (!sfound) st->secondary_missing++;
         }
-        const char *sl = sfound ? j->sx.line.data : NULL;
-        size_t sn = sfound ? j->sx.line.len : 0;
+        const char *sl = sfound ? j->sx.rec : NULL;
+        size_t sn = sfound ? j->sx.recn : 0;
         if (!found) {
             e = call_one(j->flip ? k->missing : k->extra, k, st, s->name, line, n);
         } else {
-            const char *bl = j->flip ? line : j->ix.line.data,
-                       *cl = j->flip ? j->ix.line.data : line;
-            size_t bn = j->flip ? n : j->ix.line.len, cn = j->flip ? j->ix.line.len : n;
+            const char *bl = j->flip ? line : j->ix.rec, *cl = j->flip ? j->ix.rec : line;
+            size_t bn = j->flip ? n : j->ix.recn, cn = j->flip ? j->ix.recn : n;
             e = k->pair(k->ctx, bl, bn, cl, cn, sl, sn);
             if (e == CUT_EPARSE) {
                 warn_bad(st, "a record pair could not be read; skipped");

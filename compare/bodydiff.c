@@ -17,6 +17,7 @@ struct bmember {
     size_t vn;
     const char *kraw; /* the key as written */
     size_t kn;
+    uint32_t pos; /* its place in the text */
 };
 
 /* Members in text order (to read the other body by) and sorted by key. */
@@ -137,6 +138,9 @@ static const char *skip(const char *p, const char *end, int depth)
 
 static int member_cmp(const struct bmember *a, const struct bmember *b)
 {
+    /* most keys differ in their first byte: no call for those */
+    if (a->keylen && b->keylen && a->key[0] != b->key[0])
+        return (unsigned char)a->key[0] < (unsigned char)b->key[0] ? -1 : 1;
     size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
     int c = n ? memcmp(a->key, b->key, n) : 0;
     if (c) return c;
@@ -158,18 +162,22 @@ static void sort_members(struct bmember *m, size_t n)
     }
 }
 
-/* Whether the member at p, whose key's raw text is key[0..kn), is like's
- * k-th member byte for byte: its value is then the same valid JSON (checked
- * in like's body, at the same depth) and is not scanned again. Not for a
- * number: "1" is the start of "1.5" (strings, literals and containers end
- * where they end). */
-static bool same_as(const struct bobject *like, uint32_t k, const char *key, size_t kn,
-                    const char *p, const char *end)
+/* Whether like's k-th member has the key whose raw text is key[0..kn). */
+static bool same_key(const struct bobject *like, uint32_t k, const char *key, size_t kn)
 {
     if (!like || k >= like->n) return false;
     const struct bmember *m = &like->text[k];
-    return m->kn == kn && (*m->v == '"' || *m->v == '{' || *m->v == '[') &&
-           memcmp(m->kraw, key, kn) == 0 && (size_t)(end - p) >= m->vn &&
+    return m->kn == kn && memcmp(m->kraw, key, kn) == 0;
+}
+
+/* Whether the value at p is like's k-th member's (whose key it has) byte
+ * for byte: it is then the same valid JSON (checked in like's body, at the
+ * same depth) and is not scanned again. Not for a number: "1" is the start
+ * of "1.5" (strings, literals and containers end where they end). */
+static bool same_value(const struct bobject *like, uint32_t k, const char *p, const char *end)
+{
+    const struct bmember *m = &like->text[k];
+    return (*m->v == '"' || *m->v == '{' || *m->v == '[') && (size_t)(end - p) >= m->vn &&
            memcmp(m->v, p, m->vn) == 0;
 }
 
@@ -182,6 +190,7 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
                                bool *valid)
 {
     uint32_t cap = 16, k = 0;
+    bool keys_alike = like != NULL; /* every key so far is like's at its place */
     struct bmember *m = jarena_alloc(a, cap * sizeof *m);
     if (!m) return CUT_ENOMEM;
     *valid = false;
@@ -205,6 +214,7 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
             struct bmember *x = &m[k];
             x->kraw = x->key = p + 1;
             x->kn = x->keylen = (uint32_t)kn;
+            x->pos = k;
             if (esc) {
                 char *d = jarena_alloc(a, kn + 1);
                 if (!d) return CUT_ENOMEM;
@@ -215,7 +225,9 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
             if (p >= end || *p != ':') return CUT_OK;
             p = ws(p + 1, end);
             x->v = p;
-            if (same_as(like, k, x->kraw, x->kn, p, end))
+            bool key_alike = same_key(like, k, x->kraw, x->kn);
+            keys_alike = keys_alike && key_alike;
+            if (key_alike && same_value(like, k, p, end))
                 p += like->text[k].vn;
             else if (!(p = skip(p, end, depth + 1)))
                 return CUT_OK;
@@ -235,8 +247,13 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
     }
     struct bmember *sorted = jarena_alloc(a, (k ? k : 1) * sizeof *sorted);
     if (!sorted) return CUT_ENOMEM;
-    if (k) memcpy(sorted, m, k * sizeof *m);
-    sort_members(sorted, k);
+    if (keys_alike && k == like->n) {
+        /* the same keys in the same order sort the same way */
+        for (uint32_t i = 0; i < k; i++) sorted[i] = m[like->sorted[i].pos];
+    } else {
+        if (k) memcpy(sorted, m, k * sizeof *m);
+        sort_members(sorted, k);
+    }
     *out = (struct bobject){m, sorted, k};
     *after = p;
     *valid = true;

@@ -12,6 +12,10 @@
 
 #include "cutover/text.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Length of a well-formed UTF-8 sequence at p (n bytes left), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
@@ -128,6 +132,23 @@ __attribute__((always_inline)) static inline size_t short_plain(char *o, const c
 {
     uint64_t x;
     uint32_t lo, hi;
+#if defined(__SSE2__)
+    if (n >= 16) { /* 16 at a time: a signed compare finds < 0x20 and >= 0x80 at once */
+        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                      space = _mm_set1_epi8(0x20);
+        size_t i = 0;
+        for (;; i += 16) {
+            size_t at = n - i < 16 ? n - 16 : i; /* the last block overlaps */
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + at));
+            __m128i stop =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                             _mm_cmplt_epi8(v, space));
+            if (_mm_movemask_epi8(stop)) return i;
+            _mm_storeu_si128((__m128i *)(void *)(o + at), v);
+            if (at + 16 == n) return n;
+        }
+    }
+#endif
     if (n >= 8) {
         size_t i = 0;
         for (; n - i >= 8; i += 8) {

@@ -24,6 +24,7 @@ struct bmember {
 struct bobject {
     struct bmember *text, *sorted;
     uint32_t n;
+    bool alike; /* the same keys as like (members_of), so sorted alike */
 };
 
 struct bstate {
@@ -247,14 +248,15 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
     }
     struct bmember *sorted = jarena_alloc(a, (k ? k : 1) * sizeof *sorted);
     if (!sorted) return CUT_ENOMEM;
-    if (keys_alike && k == like->n) {
+    bool alike = keys_alike && k == like->n;
+    if (alike) {
         /* the same keys in the same order sort the same way */
         for (uint32_t i = 0; i < k; i++) sorted[i] = m[like->sorted[i].pos];
     } else {
         if (k) memcpy(sorted, m, k * sizeof *m);
         sort_members(sorted, k);
     }
-    *out = (struct bobject){m, sorted, k};
+    *out = (struct bobject){m, sorted, k, alike};
     *after = p;
     *valid = true;
     return CUT_OK;
@@ -327,7 +329,7 @@ static enum cut_err one_side(struct bstate *s, enum jdiff_kind k, const struct b
 }
 
 static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint32_t na,
-                                const struct bmember *mb, uint32_t nb, int depth);
+                                const struct bmember *mb, uint32_t nb, bool alike, int depth);
 
 /* Two values of the same member, texts differing. */
 static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const struct bmember *y,
@@ -341,7 +343,7 @@ static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const 
         if (!e) e = members_of(s->a, y->v, y->v + y->vn, depth, &oa, &ob, &after, &vb);
         if (e) return e;
         if (!va || !vb) return CUT_EINVAL; /* checked already: can't be */
-        return object_diff(s, oa.sorted, oa.n, ob.sorted, ob.n, depth + 1);
+        return object_diff(s, oa.sorted, oa.n, ob.sorted, ob.n, ob.alike, depth + 1);
     }
     struct jv *a = jarena_alloc(s->a, 2 * sizeof *a);
     if (!a) return CUT_ENOMEM;
@@ -355,15 +357,16 @@ static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const 
     return tree_diff(s, &a[0], &a[1]);
 }
 
-/* The merge walk of jdiff's diff_object, on member texts. */
+/* The merge walk of jdiff's diff_object, on member texts. alike: the
+ * i-th members of both have the same key (then na == nb). */
 static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint32_t na,
-                                const struct bmember *mb, uint32_t nb, int depth)
+                                const struct bmember *mb, uint32_t nb, bool alike, int depth)
 {
     uint32_t i = 0, j = 0;
     enum cut_err e = CUT_OK;
     while (!e && (i < na || j < nb)) {
         const struct bmember *x = i < na ? &ma[i] : NULL, *y = j < nb ? &mb[j] : NULL;
-        int c = !x ? 1 : !y ? -1 : member_cmp(x, y);
+        int c = !x ? 1 : !y ? -1 : alike ? 0 : member_cmp(x, y);
         if (c == 0 && x->vn == y->vn && memcmp(x->v, y->v, x->vn) == 0) {
             i++, j++;
             continue;
@@ -402,7 +405,7 @@ enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
                            const struct jdiff_opts *o, struct jarena *ar, struct cmp *c, bool *va,
                            bool *vb, size_t *ndiffs)
 {
-    struct bobject ma = {NULL, NULL, 0}, mb = {NULL, NULL, 0};
+    struct bobject ma = {NULL, NULL, 0, false}, mb = {NULL, NULL, 0, false};
     bool oa, ob;
     *ndiffs = 0;
     enum cut_err e = body_of(ar, a, an, NULL, va, &ma, &oa);
@@ -414,7 +417,7 @@ enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
     e = buf_putc(s.path, '$');
     if (e) return e;
     if (oa && ob) {
-        e = object_diff(&s, ma.sorted, ma.n, mb.sorted, mb.n, 1);
+        e = object_diff(&s, ma.sorted, ma.n, mb.sorted, mb.n, mb.alike, 1);
     } else {
         struct jv ja, jb;
         e = parse(ar, a, an, &ja);

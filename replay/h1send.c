@@ -22,6 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cutover/http1.h"
 
 enum { MAX_ADDRS = 4, MAX_RESP_HEADERS = 128, MAX_EVENTS = 64, READ_CHUNK = 16384 };
@@ -275,6 +279,19 @@ static bool copy_if_clean(char *o, const char *s, size_t n)
 {
     uint64_t x;
     uint32_t lo, hi;
+#if defined(__SSE2__)
+    if (n >= 16) { /* 16 at a time, the last block overlapping */
+        const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+        for (size_t i = 0;; i += 16) {
+            size_t at = n - i < 16 ? n - 16 : i;
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+            if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))))
+                return false;
+            _mm_storeu_si128((__m128i *)(void *)(o + at), v);
+            if (at + 16 == n) return true;
+        }
+    }
+#endif
     if (n >= 8) {
         for (size_t i = 0; n - i > 8; i += 8) {
             memcpy(&x, s + i, 8);

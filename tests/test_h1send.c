@@ -312,6 +312,9 @@ static void test_request_bytes_and_keepalive(void **state)
     headers_add(&slot->x.req.headers, "Expect", 6, "100-continue", 12);
     headers_add(&slot->x.req.headers, "X-Empty", 7, "", 0);
     headers_add(&slot->x.req.headers, "X-Long", 6, "0123456789\rabcdefgh\nijklmnopqrstu", 33);
+    headers_add(&slot->x.req.headers, "X-Clean-And-Long-Enough", 23,
+                "0123456789abcdefghijklmnopqrstuvwxyz!", 37);
+    headers_add(&slot->x.req.headers, "X-Lf-Last", 9, "0123456789abcdefghij\n", 21);
     slot->x.req.has_body = true;
     buf_set(&slot->x.req.body, "{\"to\":1}", 8);
     sender_start(s, slot, sender_now_us());
@@ -330,14 +333,17 @@ static void test_request_bytes_and_keepalive(void **state)
     server_stop(&sv);
     assert_int_equal(sv.conns, 1);
     assert_int_equal(sv.nlog, 4);
-    assert_string_equal(sv.log[0], "POST /v1/sms?a=1 HTTP/1.1\r\n"
-                                   "Host: api.test\r\n"
-                                   "X-Evil: a  Injected: 1\r\n"
-                                   "X-Empty:\r\n"
-                                   "X-Long: 0123456789 abcdefgh ijklmnopqrstu\r\n"
-                                   "Content-Length: 8\r\n"
-                                   "\r\n"
-                                   "{\"to\":1}");
+    assert_string_equal(sv.log[0],
+                        "POST /v1/sms?a=1 HTTP/1.1\r\n"
+                        "Host: api.test\r\n"
+                        "X-Evil: a  Injected: 1\r\n"
+                        "X-Empty:\r\n"
+                        "X-Long: 0123456789 abcdefgh ijklmnopqrstu\r\n"
+                        "X-Clean-And-Long-Enough: 0123456789abcdefghijklmnopqrstuvwxyz!\r\n"
+                        "X-Lf-Last: 0123456789abcdefghij \r\n"
+                        "Content-Length: 8\r\n"
+                        "\r\n"
+                        "{\"to\":1}");
     char want[128];
     snprintf(want, sizeof want, "GET /second HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", sv.port);
     assert_string_equal(sv.log[1], want);

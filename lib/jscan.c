@@ -66,44 +66,6 @@ static int next_item(struct jscan *s, char close)
     return 1;
 }
 
-/* A plain string (no backslash or control byte before its closing quote)
- * of any length, 16 bytes at a time, inline: the header values, URLs and
- * dates of a record are mostly 16 to 64 bytes, past text_jstr_short's one
- * block, and a call of text_jstr_scan costs more than the scan. The same
- * answer as text_jstr_scan's when true; false when that is needed. */
-#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
-static inline __attribute__((always_inline)) bool plain_str(const char *p, size_t n,
-                                                            struct text_jstr *r)
-{
-    unsigned high = 0;
-    for (size_t i = 0; n - i >= 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
-                                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
-        unsigned quotes = (unsigned)_mm_movemask_epi8(q);
-        unsigned stops = quotes | (unsigned)_mm_movemask_epi8(stop);
-        if (!stops) {
-            high |= (unsigned)_mm_movemask_epi8(v);
-            continue;
-        }
-        unsigned first = stops & (0u - stops);
-        if (!(first & quotes)) return false;
-        high |= (unsigned)_mm_movemask_epi8(v) & (first - 1);
-        r->at = i + (size_t)__builtin_ctz(first);
-        r->end = TEXT_JSTR_OK;
-        r->seen = high ? TEXT_JSTR_HIGH : 0;
-        return true;
-    }
-    return false;
-}
-#else
-static inline bool plain_str(const char *p, size_t n, struct text_jstr *r)
-{
-    return text_jstr_short(p, n, r);
-}
-#endif
-
 /* The raw body of a string at s->p (on the opening quote): validated,
  * escapes checked (a block at a time, text_jstr_scan), and s->p left after
  * the closing quote. Inlined into its callers: a record has dozens of
@@ -119,7 +81,7 @@ static inline __attribute__((always_inline)) bool raw_string(struct jscan *s, co
     };
     const char *body = ++s->p;
     struct text_jstr r;
-    if (!plain_str(body, (size_t)(s->end - body), &r))
+    if (!jscan_plain_(body, (size_t)(s->end - body), &r))
         r = text_jstr_scan(body, (size_t)(s->end - body), TEXT_JSTR_STRICT);
     if (r.end != TEXT_JSTR_OK) {
         if (r.end != TEXT_JSTR_UNTERMINATED) s->p = body + r.at;
@@ -146,25 +108,8 @@ static bool key_colon(struct jscan *s, const char **key, size_t *keylen, bool *e
     return true;
 }
 
-bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc)
+bool jscan_member_(struct jscan *s, const char **key, size_t *keylen, bool *esc)
 {
-    /* The compact case first, without a call: ,"key": (or "key": right
-     * after the '{') with a plain ASCII key. Anything else goes the general
-     * way from where it was, which would read it the same. */
-    const char *p = s->p, *end = s->end;
-    if (!s->err && end - p > 1 && (s->fresh || *p == ',')) {
-        const char *body = p + !s->fresh + 1;
-        struct text_jstr r;
-        if (body[-1] == '"' && plain_str(body, (size_t)(end - body), &r) &&
-            !(r.seen & TEXT_JSTR_HIGH) && body + r.at + 1 < end && body[r.at + 1] == ':') {
-            s->fresh = false;
-            *key = body;
-            *keylen = r.at;
-            *esc = false;
-            s->p = body + r.at + 2;
-            return true;
-        }
-    }
     if (next_item(s, '}') <= 0) return false;
     return key_colon(s, key, keylen, esc);
 }
@@ -174,7 +119,7 @@ bool jscan_element(struct jscan *s)
     return next_item(s, ']') == 1;
 }
 
-bool jscan_raw_string(struct jscan *s, const char **raw, size_t *n, bool *esc)
+bool jscan_raw_string_(struct jscan *s, const char **raw, size_t *n, bool *esc)
 {
     if (jscan_peek(s) != JS_STRING) return fail(s, "expected a string");
     return raw_string(s, raw, n, esc);
@@ -361,7 +306,7 @@ static inline const char *fast_ws(const char *p, const char *end)
 static inline __attribute__((always_inline)) const char *fast_str(const char *body, const char *end)
 {
     struct text_jstr r;
-    if (!plain_str(body, (size_t)(end - body), &r))
+    if (!jscan_plain_(body, (size_t)(end - body), &r))
         r = text_jstr_scan(body, (size_t)(end - body), TEXT_JSTR_STRICT);
     if (r.end != TEXT_JSTR_OK) return NULL;
     if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at)) return NULL;

@@ -300,6 +300,18 @@ static void test_fast_and_careful_skips_agree(void **state)
              (w.err && strcmp(w.err, b.err) != 0)))
             fail_msg("text %d (%.*s): walk %d at %td err %s, careful %d at %td err %s", i, (int)n,
                      t, fw, w.p - t, w.err ? w.err : "-", fb, b.p - t, b.err ? b.err : "-");
+        /* The inline string read and the general one agree too. */
+        struct jscan r1, r2;
+        const char *raw1 = NULL, *raw2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        bool e1 = false, e2 = false;
+        jscan_init(&r1, t, n);
+        jscan_init(&r2, t, n);
+        bool s1 = jscan_raw_string(&r1, &raw1, &n1, &e1),
+             s2 = jscan_raw_string_(&r2, &raw2, &n2, &e2);
+        if (s1 != s2 || r1.p != r2.p || r1.err_at != r2.err_at ||
+            (s1 && (raw1 != raw2 || n1 != n2 || e1 != e2)))
+            fail_msg("text %d (%.*s): raw string inline %d, general %d", i, (int)n, t, s1, s2);
         if (fa)
             accepted++;
         else

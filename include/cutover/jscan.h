@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cutover/buf.h"
+#include "cutover/text.h"
 
 enum jscan_type { JS_NONE, JS_OBJECT, JS_ARRAY, JS_STRING, JS_NUMBER, JS_TRUE, JS_FALSE, JS_NULL };
 
@@ -55,10 +56,68 @@ static inline enum jscan_type jscan_peek(struct jscan *s)
 }
 /* Enter an object or array. */
 bool jscan_enter(struct jscan *s, enum jscan_type t);
+/* A plain string's body (no backslash or control byte before its closing
+ * quote) of any length, 16 bytes at a time: the header values, URLs and
+ * dates of a record are mostly 16 to 64 bytes, past text_jstr_short's one
+ * block. The same answer as text_jstr_scan's when true; false when that
+ * is needed. For the inline fast paths below and jscan.c. */
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+static inline __attribute__((always_inline)) bool jscan_plain_(const char *p, size_t n,
+                                                               struct text_jstr *r)
+{
+    unsigned high = 0;
+    for (size_t i = 0; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+        unsigned quotes = (unsigned)_mm_movemask_epi8(q);
+        unsigned stops = quotes | (unsigned)_mm_movemask_epi8(stop);
+        if (!stops) {
+            high |= (unsigned)_mm_movemask_epi8(v);
+            continue;
+        }
+        unsigned first = stops & (0u - stops);
+        if (!(first & quotes)) return false;
+        high |= (unsigned)_mm_movemask_epi8(v) & (first - 1);
+        r->at = i + (size_t)__builtin_ctz(first);
+        r->end = TEXT_JSTR_OK;
+        r->seen = high ? TEXT_JSTR_HIGH : 0;
+        return true;
+    }
+    return false;
+}
+#else
+static inline bool jscan_plain_(const char *p, size_t n, struct text_jstr *r)
+{
+    return text_jstr_short(p, n, r);
+}
+#endif
+
 /* Next member of the current object: its key, raw (escapes not decoded;
  * *esc tells whether it has any), with the ':' consumed. false at '}' (which
- * is consumed) or on error. */
-bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc);
+ * is consumed) or on error. jscan_member_ is the general way; the compact
+ * case, ,"key": (or "key": right after the '{') with a plain ASCII key, is
+ * read here, inline: readers ask for dozens of members per record. */
+bool jscan_member_(struct jscan *s, const char **key, size_t *keylen, bool *esc);
+static inline bool jscan_member(struct jscan *s, const char **key, size_t *keylen, bool *esc)
+{
+    const char *p = s->p, *end = s->end;
+    if (!s->err && end - p > 1 && (s->fresh || *p == ',')) {
+        const char *body = p + !s->fresh + 1;
+        struct text_jstr r;
+        if (body[-1] == '"' && jscan_plain_(body, (size_t)(end - body), &r) &&
+            !(r.seen & TEXT_JSTR_HIGH) && body + r.at + 1 < end && body[r.at + 1] == ':') {
+            s->fresh = false;
+            *key = body;
+            *keylen = r.at;
+            *esc = false;
+            s->p = body + r.at + 2;
+            return true;
+        }
+    }
+    return jscan_member_(s, key, keylen, esc);
+}
 /* Whether another element follows in the current array; false at ']' (consumed). */
 bool jscan_element(struct jscan *s);
 /* Append the decoded string value to out (NUL and any valid UTF-8 kept). */
@@ -72,8 +131,24 @@ bool jscan_skip_careful_(struct jscan *s);
 /* Whether only whitespace is left (and no error happened). */
 bool jscan_done(struct jscan *s);
 /* The raw body of the next value, a string (escapes not decoded; *esc
- * tells whether it has any), for a reader that can use it as it is. */
-bool jscan_raw_string(struct jscan *s, const char **raw, size_t *n, bool *esc);
+ * tells whether it has any), for a reader that can use it as it is.
+ * Inline for a plain ASCII string with no whitespace before it;
+ * jscan_raw_string_ is the general way. */
+bool jscan_raw_string_(struct jscan *s, const char **raw, size_t *n, bool *esc);
+static inline bool jscan_raw_string(struct jscan *s, const char **raw, size_t *n, bool *esc)
+{
+    const char *p = s->p;
+    struct text_jstr r;
+    if (!s->err && p < s->end && *p == '"' && jscan_plain_(p + 1, (size_t)(s->end - p - 1), &r) &&
+        !(r.seen & TEXT_JSTR_HIGH)) {
+        *raw = p + 1;
+        *n = r.at;
+        *esc = false;
+        s->p = p + 2 + r.at;
+        return true;
+    }
+    return jscan_raw_string_(s, raw, n, esc);
+}
 /* Whether the raw key equals the C string k (keys with escapes never do:
  * the project's writers do not escape the keys readers look for). Inline:
  * with a literal k the length is known at compile time. */

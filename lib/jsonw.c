@@ -293,20 +293,37 @@ static char *put_digits(char *end, uint64_t v)
     return end;
 }
 
+/* Append the n <= 32 bytes at p, a number's text in a local array that
+ * can be read 32 bytes from p: one fixed-size copy (no call) when there is
+ * room; the bytes copied past n are left beyond len. */
+static enum cut_err put_short(struct buf *b, const char *p, size_t n)
+{
+    if (b->cap - b->len <= 32 || b->max) return buf_append(b, p, n);
+    memcpy(b->data + b->len, p, 32);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return CUT_OK;
+}
+
+/* Numbers are written right-aligned at NUM_END of a NUM_TMP array, which
+ * leaves 32 readable bytes after their start (put_short). */
+#define NUM_END 32
+#define NUM_TMP 64
+
 enum cut_err jsonw_u64(struct buf *b, uint64_t v)
 {
-    char tmp[24];
-    char *p = put_digits(tmp + sizeof tmp, v);
-    return buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+    char tmp[NUM_TMP];
+    char *p = put_digits(tmp + NUM_END, v);
+    return put_short(b, p, (size_t)(tmp + NUM_END - p));
 }
 
 enum cut_err jsonw_i64(struct buf *b, int64_t v)
 {
-    char tmp[24];
+    char tmp[NUM_TMP];
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    char *p = put_digits(tmp + sizeof tmp, u);
+    char *p = put_digits(tmp + NUM_END, u);
     if (v < 0) *--p = '-';
-    return buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+    return put_short(b, p, (size_t)(tmp + NUM_END - p));
 }
 
 enum cut_err jsonw_ms(struct buf *b, double v)
@@ -315,7 +332,7 @@ enum cut_err jsonw_ms(struct buf *b, double v)
     if (!isfinite(v) || fabs(v) > 9e15) return buf_append(b, "-1", 2);
     /* Integer thousandths, trailing zeros trimmed: cheap and exact enough. */
     int64_t t = (int64_t)llround(v * 1000.0);
-    char tmp[32], *end = tmp + sizeof tmp, *p = end;
+    char tmp[NUM_TMP], *end = tmp + NUM_END, *p = end;
     int neg = t < 0;
     if (neg) t = -t;
     int frac = (int)(t % 1000);
@@ -327,7 +344,7 @@ enum cut_err jsonw_ms(struct buf *b, double v)
     }
     p = put_digits(p, (uint64_t)(t / 1000));
     if (neg) *--p = '-';
-    return buf_append(b, p, (size_t)(end - p));
+    return put_short(b, p, (size_t)(end - p));
 }
 
 enum cut_err jsonw_double(struct buf *b, double v)

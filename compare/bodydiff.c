@@ -36,9 +36,13 @@ struct bstate {
     size_t count;
 };
 
+/* JSON's whitespace as bits: one test settles the usual byte (every
+ * whitespace byte is at most ' '), a shift and a mask the rest. */
+#define WS_MASK (1ULL << ' ' | 1ULL << '\n' | 1ULL << '\r' | 1ULL << '\t')
+
 static bool is_ws(char c)
 {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    return (unsigned char)c <= ' ' && ((1ULL << (unsigned char)c) & WS_MASK);
 }
 
 static const char *ws(const char *p, const char *end)

@@ -182,8 +182,9 @@ bool jscan_number(struct jscan *s, double *out)
     /* Integers of up to 15 digits (sizes, statuses, ids) are exact in a
      * double: no strtod, which costs more than the rest of the scan. */
     const char *d = s->p + (*s->p == '-');
-    if ((size_t)(e - d) <= 15 && !memchr(d, '.', (size_t)(e - d)) &&
-        !memchr(d, 'e', (size_t)(e - d)) && !memchr(d, 'E', (size_t)(e - d))) {
+    /* Past number_end only '.', 'e' and 'E' (with a sign after it) are not
+     * digits: all digits is an integer. */
+    if ((size_t)(e - d) <= 15 && digits(d, e) == e) {
         int64_t v = 0;
         for (; d < e; d++) v = v * 10 + (*d - '0');
         *out = *s->p == '-' ? -(double)v : (double)v;
@@ -373,9 +374,17 @@ static const char *fast_skip(const char *p, const char *end, int depth)
         case 'n':
             p = fast_literal(p, end, "null", 4);
             break;
-        default:
-            p = number_end(p, end);
+        default: {
+            /* An integer not starting with 0 (sizes, statuses) without a call. */
+            const char *q = p + 1;
+            if (*p < '1' || *p > '9') {
+                p = number_end(p, end);
+                break;
+            }
+            while (q < end && *q >= '0' && *q <= '9') q++;
+            p = q < end && (*q == '.' || *q == 'e' || *q == 'E') ? number_end(p, end) : q;
             break;
+        }
         }
         if (!p) return NULL;
         /* After a value: the end, or ',' and the next, or closing brackets. */

@@ -15,9 +15,15 @@ void headers_init(struct headers *h)
 
 void headers_release(struct headers *h)
 {
-    for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
+    headers_clear(h);
     free(h->v);
     headers_init(h);
+}
+
+void headers_clear(struct headers *h)
+{
+    for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
+    h->n = 0;
 }
 
 /* A header's name and value live in one allocation, owned through name:

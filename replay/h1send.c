@@ -657,7 +657,7 @@ static long take_head(struct h1send *h, struct h1conn *c, int64_t now)
         fail(h, c, SEND_PROTOCOL, now);
         return -1;
     }
-    headers_release(&resp->headers);
+    headers_clear(&resp->headers);
     resp->status = pr.status;
     resp->headers_size = r;
     e = exchange_strset(&resp->version, pr.version, pr.version_len);

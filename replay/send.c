@@ -123,7 +123,7 @@ static void chomp(const char **p, size_t *n)
 static void on_status_line(struct send_slot *slot, const char *p, size_t n)
 {
     struct http_response *r = &slot->x.resp;
-    headers_release(&r->headers);
+    headers_clear(&r->headers);
     r->headers_size = (int64_t)n;
     const char *sp = memchr(p, ' ', n);
     size_t vlen = sp ? (size_t)(sp - p) : n;
@@ -381,7 +381,7 @@ static void finish(struct sender *s, struct send_slot *slot)
 void send_slot_reset(struct send_slot *slot)
 {
     struct http_response *r = &slot->x.resp;
-    headers_release(&r->headers);
+    headers_clear(&r->headers);
     buf_reset(&r->body);
     buf_reset(&slot->raw);
     free(r->reason);

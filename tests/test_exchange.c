@@ -123,6 +123,31 @@ static void test_set_at_overwrites_when_it_fits(void **state)
     headers_release(&h);
 }
 
+/* headers_clear frees the headers (ASan sees a leak otherwise) and keeps
+ * the array, which the next headers fill. */
+static void test_clear_keeps_the_array(void **state)
+{
+    (void)state;
+    struct headers h;
+    headers_init(&h);
+    assert_int_equal(headers_add(&h, "A", 1, "1", 1), CUT_OK);
+    assert_int_equal(headers_add(&h, "B", 1, "2", 1), CUT_OK);
+    const struct header *v = h.v;
+    headers_clear(&h);
+    assert_int_equal(h.n, 0);
+    assert_ptr_equal(h.v, v);
+    assert_null(headers_get(&h, "A"));
+    assert_int_equal(headers_add(&h, "C", 1, "3", 1), CUT_OK);
+    assert_ptr_equal(h.v, v);
+    assert_string_equal(h.v[0].name, "C");
+    assert_string_equal(h.v[0].value, "3");
+    headers_clear(&h);
+    headers_clear(&h); /* twice is fine */
+    headers_release(&h);
+    assert_null(h.v);
+    headers_clear(&h); /* and after a release */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
         cmocka_unit_test(test_set_at_and_delete_at),
         cmocka_unit_test(test_set_at_overwrites_when_it_fits),
+        cmocka_unit_test(test_clear_keeps_the_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

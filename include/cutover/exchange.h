@@ -70,6 +70,9 @@ void exchange_release(struct exchange *x);
 
 void headers_init(struct headers *h);
 void headers_release(struct headers *h);
+/* Free every header but keep the array for the next ones (a sender's
+ * answer headers, once per request). Can't fail. */
+void headers_clear(struct headers *h);
 /* Append a copy of name[0..nlen) and value[0..vlen). */
 enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const char *value,
                          size_t vlen);

@@ -373,9 +373,10 @@ static inline __attribute__((always_inline)) const char *fast_str(const char *bo
 /* After a member's key and its ':' (whitespace before either allowed), or NULL. */
 static inline __attribute__((always_inline)) const char *fast_key(const char *p, const char *end)
 {
-    p = fast_ws(p, end);
+    /* Whitespace is looked for only where the expected byte is not. */
+    if (p < end && *p != '"') p = fast_ws(p, end);
     if (p >= end || *p != '"' || !(p = fast_str(p + 1, end))) return NULL;
-    p = fast_ws(p, end);
+    if (p < end && *p != ':') p = fast_ws(p, end);
     return p < end && *p == ':' ? p + 1 : NULL;
 }
 
@@ -399,6 +400,12 @@ static const char *fast_skip(const char *p, const char *end, int depth)
     for (;;) {
         if (p >= end) return NULL;
         switch (*p) {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+            p = fast_ws(p, end);
+            continue; /* still before a value: compact records never come here */
         case '"':
             p = fast_str(p + 1, end);
             break;
@@ -409,7 +416,7 @@ static const char *fast_skip(const char *p, const char *end, int depth)
             unsigned lvl = (unsigned)(depth - base - 1);
             uint64_t bit = (uint64_t)1 << (lvl % 64);
             objects[lvl / 64] = o ? objects[lvl / 64] | bit : objects[lvl / 64] & ~bit;
-            p = fast_ws(p + 1, end);
+            if (++p < end && fast_is_ws[(unsigned char)*p]) p = fast_ws(p, end);
             if (p >= end) return NULL;
             if (*p == (o ? '}' : ']')) {
                 p++;
@@ -418,7 +425,6 @@ static const char *fast_skip(const char *p, const char *end, int depth)
             }
             obj = o;
             if (o && !(p = fast_key(p, end))) return NULL;
-            p = fast_ws(p, end);
             continue; /* the container's first value */
         }
         case 't':
@@ -446,17 +452,19 @@ static const char *fast_skip(const char *p, const char *end, int depth)
         /* After a value: the end, or ',' and the next, or closing brackets. */
         for (;;) {
             if (depth == base) return p;
-            p = fast_ws(p, end);
             if (p >= end) return NULL;
             if (*p == ',') {
                 p++;
                 if (obj && !(p = fast_key(p, end))) return NULL;
-                p = fast_ws(p, end);
                 break;
             }
-            if (*p != (obj ? '}' : ']')) return NULL;
-            p++;
-            if (--depth > base) obj = level_is_object(objects, (unsigned)(depth - base - 1));
+            if (*p == (obj ? '}' : ']')) {
+                p++;
+                if (--depth > base) obj = level_is_object(objects, (unsigned)(depth - base - 1));
+                continue;
+            }
+            if (!fast_is_ws[(unsigned char)*p]) return NULL;
+            p = fast_ws(p, end);
         }
     }
 }

@@ -8,8 +8,6 @@
 
 #include "cutover/text.h"
 
-#define JSCAN_MAX_DEPTH 512
-
 void jscan_init(struct jscan *s, const char *p, size_t n)
 {
     s->start = s->p = p;
@@ -35,7 +33,7 @@ static void skip_ws(struct jscan *s)
     jscan_ws_(s);
 }
 
-bool jscan_enter(struct jscan *s, enum jscan_type t)
+bool jscan_enter_(struct jscan *s, enum jscan_type t)
 {
     if (jscan_peek(s) != t || (t != JS_OBJECT && t != JS_ARRAY))
         return fail(s, t == JS_OBJECT ? "expected an object" : "expected an array");

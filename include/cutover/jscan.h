@@ -54,8 +54,23 @@ static inline enum jscan_type jscan_peek(struct jscan *s)
         return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) ? JS_NUMBER : JS_NONE;
     }
 }
-/* Enter an object or array. */
-bool jscan_enter(struct jscan *s, enum jscan_type t);
+#define JSCAN_MAX_DEPTH 512
+
+/* Enter an object or array. Inline when the bracket is right there (the
+ * readers enter a container per header); jscan_enter_ the general way. */
+bool jscan_enter_(struct jscan *s, enum jscan_type t);
+static inline bool jscan_enter(struct jscan *s, enum jscan_type t)
+{
+    char open = t == JS_OBJECT ? '{' : '[';
+    if (!s->err && s->p < s->end && *s->p == open && (t == JS_OBJECT || t == JS_ARRAY) &&
+        s->depth < JSCAN_MAX_DEPTH) {
+        s->depth++;
+        s->p++;
+        s->fresh = true;
+        return true;
+    }
+    return jscan_enter_(s, t);
+}
 /* A plain string's body (no backslash or control byte before its closing
  * quote) of any length, 16 bytes at a time: the header values, URLs and
  * dates of a record are mostly 16 to 64 bytes, past text_jstr_short's one

@@ -548,13 +548,14 @@ static size_t put_utf8(char *o, unsigned cp)
 /* Decode the escape at p[0] == '\\' (avail bytes from p) into o: bytes
  * consumed, 0 when malformed; *olen gets the bytes written (at most the
  * bytes consumed). */
+static const char unescape_simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                          ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+
 static size_t unescape(const char *p, size_t avail, char *o, size_t *olen)
 {
-    static const char simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                     ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
     if (avail < 2) return 0;
     if (p[1] != 'u') {
-        char c = simple[(unsigned char)p[1]];
+        char c = unescape_simple[(unsigned char)p[1]];
         if (!c) return 0;
         *o = c;
         *olen = 1;
@@ -577,28 +578,61 @@ static size_t unescape(const char *p, size_t avail, char *o, size_t *olen)
 size_t text_jstr_decode(const char *raw, size_t n, char *out)
 {
     size_t i = 0, o = 0;
-    for (;;) {
-        if (n - i >= 16) {
-            /* o <= i, so the 16 bytes stored at out + o stay inside out's n:
-             * the run before the backslash is copied by the same store. */
-            uint32_t m = block_bslash(raw + i);
-            memmove(out + o, raw + i, 16);
-            if (!m) {
-                i += 16;
-                o += 16;
+    /* One mask serves every escape of a block (an escaped JSON body has
+     * one every few bytes). While 34 bytes remain, every 16-byte store
+     * from a position in the block, and the byte after its last
+     * backslash, are inside raw (and out: o <= i), so the loop checks no
+     * bounds. j is where the block resumes, past its last escape. */
+    while (n - i >= 34) {
+        uint32_t m = block_bslash(raw + i);
+        size_t j = 0;
+        while (m) {
+            size_t k = (size_t)__builtin_ctz(m);
+            memmove(out + o, raw + i + j, 16);
+            o += k - j;
+            char c = unescape_simple[(unsigned char)raw[i + k + 1]];
+            if (c) {
+                out[o++] = c;
+                j = k + 2;
+                m &= ~(3u << k); /* an escaped backslash is no escape */
                 continue;
             }
-            size_t k = (size_t)__builtin_ctz(m);
-            i += k;
-            o += k;
-        } else {
-            const char *bs = memchr(raw + i, '\\', n - i);
-            size_t k = bs ? (size_t)(bs - (raw + i)) : n - i;
-            memmove(out + o, raw + i, k);
-            i += k;
-            o += k;
-            if (!bs) return o;
+            size_t olen = 0, used = unescape(raw + i + k, n - (i + k), out + o, &olen);
+            if (!used) return o;
+            o += olen;
+            j = k + used;
+            m = j < 16 ? m & ~((1u << j) - 1) : 0;
         }
+        if (j < 16) {
+            memmove(out + o, raw + i + j, 16);
+            o += 16 - j;
+            j = 16;
+        }
+        i += j;
+    }
+    while (n - i >= 16) {
+        uint32_t m = block_bslash(raw + i);
+        memmove(out + o, raw + i, 16);
+        if (!m) {
+            i += 16;
+            o += 16;
+            continue;
+        }
+        size_t k = (size_t)__builtin_ctz(m);
+        i += k;
+        o += k;
+        size_t olen = 0, used = unescape(raw + i, n - i, out + o, &olen);
+        if (!used) return o;
+        i += used;
+        o += olen;
+    }
+    for (;;) {
+        const char *bs = memchr(raw + i, '\\', n - i);
+        size_t k = bs ? (size_t)(bs - (raw + i)) : n - i;
+        memmove(out + o, raw + i, k);
+        i += k;
+        o += k;
+        if (!bs) return o;
         size_t olen = 0, used = unescape(raw + i, n - i, out + o, &olen);
         if (!used) return o;
         i += used;

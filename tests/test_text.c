@@ -197,6 +197,55 @@ static void test_jstr_backslash_runs_match_a_byte_loop(void **state)
     }
 }
 
+/* Escaped strings built from pieces whose decoded bytes are known (short
+ * escapes, \u escapes of 2, 3 and 4 UTF-8 bytes, plain runs), at every
+ * length up to 200 and from several seeds, so escapes fall on every place
+ * of the decoder's 16-byte blocks and across them; each must decode to the
+ * concatenation of its pieces. A malformed escape placed after them stops
+ * the decoding there, with everything before it decoded. */
+static void test_jstr_decode_pieces(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *raw, *dec;
+    } pieces[] = {
+        {"\\\"", "\""},
+        {"\\\\", "\\"},
+        {"\\/", "/"},
+        {"\\n", "\n"},
+        {"\\t", "\t"},
+        {"\\u00e9", "\xc3\xa9"},
+        {"\\u20ac", "\xe2\x82\xac"},
+        {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+        {"\\u0041", "A"},
+        {"ab", "ab"},
+        {"x", "x"},
+        {"0123456789abcdefghij", "0123456789abcdefghij"},
+    };
+    const size_t np = sizeof pieces / sizeof *pieces;
+    char raw[256], want[256], got[256];
+    for (unsigned seed = 1; seed <= 200; seed++) {
+        size_t rn = 0, wn = 0;
+        unsigned x = seed * 2654435761u;
+        while (rn < 200) {
+            x = x * 1103515245u + 12345u;
+            size_t k = (x >> 16) % np;
+            size_t rl = strlen(pieces[k].raw), dl = strlen(pieces[k].dec);
+            if (rn + rl > 200) break;
+            memcpy(raw + rn, pieces[k].raw, rl);
+            memcpy(want + wn, pieces[k].dec, dl);
+            rn += rl;
+            wn += dl;
+            size_t n = text_jstr_decode(raw, rn, got);
+            if (n != wn || memcmp(got, want, n) != 0) fail_msg("seed %u: %zu bytes", seed, rn);
+            /* the same text with a malformed escape, then more bytes */
+            memcpy(raw + rn, "\\x\\\"0123456789abcdef0123456789abcdef", 36);
+            n = text_jstr_decode(raw, rn + 36, got);
+            if (n != wn || memcmp(got, want, n) != 0) fail_msg("seed %u: bad at %zu", seed, rn);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_percent_decoding),
         cmocka_unit_test(test_jstr_scan_table),
         cmocka_unit_test(test_jstr_backslash_runs_match_a_byte_loop),
+        cmocka_unit_test(test_jstr_decode_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

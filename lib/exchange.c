@@ -10,19 +10,30 @@
 void headers_init(struct headers *h)
 {
     h->v = NULL;
-    h->n = h->cap = 0;
+    h->n = h->cap = h->spare = 0;
+}
+
+/* Free the pairs headers_clear kept: before anything moves pairs about. */
+static void drop_spares(struct headers *h)
+{
+    for (size_t i = h->n; i < h->spare; i++) free(h->v[i].name);
+    h->spare = 0;
 }
 
 void headers_release(struct headers *h)
 {
-    headers_clear(h);
+    drop_spares(h);
+    for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
     free(h->v);
     headers_init(h);
 }
 
+/* The pairs stay for the next headers: a sender's answer has the same
+ * headers as the one before, mostly of the same lengths, and the frees and
+ * mallocs were most of copying them. */
 void headers_clear(struct headers *h)
 {
-    for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
+    if (h->n > h->spare) h->spare = h->n;
     h->n = 0;
 }
 
@@ -43,9 +54,36 @@ static enum cut_err pair_new(struct header *out, const char *name, size_t nlen, 
     return CUT_OK;
 }
 
+/* Write name and value over the kept pair o when they fit in it: a pair's
+ * allocation holds at least its name, NUL, value (to strlen) and NUL, and
+ * still does after this. Else a new pair replaces it. */
+static enum cut_err pair_reuse(struct header *o, const char *name, size_t nlen, const char *value,
+                               size_t vlen)
+{
+    size_t room = (size_t)(o->value - o->name) + strlen(o->value);
+    if (nlen + 1 + vlen <= room) {
+        memcpy(o->name, name, nlen);
+        o->name[nlen] = '\0';
+        o->value = o->name + nlen + 1;
+        memcpy(o->value, value, vlen);
+        o->value[vlen] = '\0';
+        return CUT_OK;
+    }
+    struct header nh;
+    if (pair_new(&nh, name, nlen, value, vlen)) return CUT_ENOMEM;
+    free(o->name);
+    *o = nh;
+    return CUT_OK;
+}
+
 enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const char *value,
                          size_t vlen)
 {
+    if (h->n < h->spare) {
+        if (pair_reuse(&h->v[h->n], name, nlen, value, vlen)) return CUT_ENOMEM;
+        h->n++;
+        return CUT_OK;
+    }
     if (h->n == h->cap) {
         size_t ncap = h->cap ? h->cap * 2 : 16;
         struct header *v = realloc(h->v, ncap * sizeof *v);
@@ -80,6 +118,7 @@ enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size
 
 void headers_delete_at(struct headers *h, size_t i)
 {
+    drop_spares(h);
     free(h->v[i].name);
     memmove(&h->v[i], &h->v[i + 1], (h->n - i - 1) * sizeof *h->v);
     h->n--;
@@ -106,6 +145,7 @@ size_t headers_remove(struct headers *h, const char *name)
 {
     size_t w = 0, removed = 0, nlen = strlen(name);
     char *alias = NULL; /* name may be one of the names removed: free it last */
+    drop_spares(h);
     for (size_t i = 0; i < h->n; i++) {
         if (named(&h->v[i], name, nlen)) {
             if (h->v[i].name == name || h->v[i].value == name)

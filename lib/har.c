@@ -726,9 +726,9 @@ static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
     buf_init(&x->req.body, 0);
     buf_init(&x->resp.body, 0);
     exchange_release(x);
-    for (size_t j = 0; j < h[1].n; j++) free(h[1].v[j].name);
-    c->spare_headers = h[0].n;
-    h[0].n = h[1].n = 0;
+    headers_clear(&h[1]); /* its pairs kept for the next answer's headers */
+    c->spare_headers = h[0].n > h[0].spare ? h[0].n : h[0].spare;
+    h[0].n = h[0].spare = 0;
     for (int i = 0; i < 2; i++) {
         buf_reset(&b[i]);
         b[i].max = 0; /* as exchange_init leaves it */

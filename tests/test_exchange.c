@@ -123,8 +123,8 @@ static void test_set_at_overwrites_when_it_fits(void **state)
     headers_release(&h);
 }
 
-/* headers_clear frees the headers (ASan sees a leak otherwise) and keeps
- * the array, which the next headers fill. */
+/* headers_clear empties the headers and keeps the array, which the next
+ * headers fill. */
 static void test_clear_keeps_the_array(void **state)
 {
     (void)state;
@@ -148,6 +148,58 @@ static void test_clear_keeps_the_array(void **state)
     headers_clear(&h); /* and after a release */
 }
 
+/* The pairs headers_clear keeps are written over by the next headers that
+ * fit in them (the same memory), replaced by those that do not, and freed
+ * by delete_at, remove and release (ASan sees a leak or a double free). */
+static void test_clear_keeps_the_pairs(void **state)
+{
+    (void)state;
+    struct headers h;
+    headers_init(&h);
+    assert_int_equal(headers_add(&h, "Date", 4, "Fri, 27 Nov", 11), CUT_OK);
+    assert_int_equal(headers_add(&h, "A", 1, "1", 1), CUT_OK);
+    assert_int_equal(headers_add(&h, "B", 1, "2", 1), CUT_OK);
+    const char *first = h.v[0].name;
+    headers_clear(&h);
+    /* 4 + 1 + 11 bytes of room: "Server" and "nginx/1.2" (6 + 1 + 9) fit */
+    assert_int_equal(headers_add(&h, "Server", 6, "nginx/1.2", 9), CUT_OK);
+    assert_ptr_equal(h.v[0].name, first);
+    assert_string_equal(h.v[0].name, "Server");
+    assert_string_equal(h.v[0].value, "nginx/1.2");
+    /* "A" + "1" leaves room for 3 bytes: this one takes a new pair */
+    assert_int_equal(headers_add(&h, "Long", 4, "value", 5), CUT_OK);
+    assert_string_equal(h.v[1].name, "Long");
+    assert_string_equal(h.v[1].value, "value");
+    assert_ptr_equal(headers_get(&h, "LONG"), &h.v[1]);
+    assert_null(headers_get(&h, "B")); /* a kept pair is no header */
+    assert_int_equal(h.n, 2);
+    /* a value shrunk in place leaves 6 + 1 + 1 bytes known to the pair:
+     * "Via" and "1.1x" fit in them */
+    assert_int_equal(headers_set_at(&h, 0, "x", 1), CUT_OK);
+    headers_clear(&h);
+    assert_int_equal(headers_add(&h, "Via", 3, "1.1x", 4), CUT_OK);
+    assert_ptr_equal(h.v[0].name, first);
+    assert_string_equal(h.v[0].name, "Via");
+    assert_string_equal(h.v[0].value, "1.1x");
+    assert_int_equal(headers_add(&h, "C", 1, "3", 1), CUT_OK);
+    assert_int_equal(headers_add(&h, "D", 1, "4", 1), CUT_OK);
+    headers_delete_at(&h, 1); /* the kept pair past D is freed, not moved */
+    assert_int_equal(h.n, 2);
+    assert_string_equal(h.v[1].name, "D");
+    assert_int_equal(headers_add(&h, "E", 1, "5", 1), CUT_OK);
+    assert_string_equal(h.v[2].name, "E");
+    headers_clear(&h);
+    assert_int_equal(headers_add(&h, "D", 1, "6", 1), CUT_OK);
+    assert_int_equal(headers_remove(&h, "d"), 1);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(headers_add(&h, "F", 1, "7", 1), CUT_OK);
+    assert_string_equal(h.v[0].value, "7");
+    headers_clear(&h);
+    headers_release(&h);
+    assert_null(h.v);
+    assert_int_equal(h.spare, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_set_at_and_delete_at),
         cmocka_unit_test(test_set_at_overwrites_when_it_fits),
         cmocka_unit_test(test_clear_keeps_the_array),
+        cmocka_unit_test(test_clear_keeps_the_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,10 +17,12 @@ struct header {
     char *value; /* folded lines joined by one space */
 };
 
-/* Headers in wire order, duplicates kept. */
+/* Headers in wire order, duplicates kept. v[n..spare), when spare > n,
+ * are pairs headers_clear kept, owned here: headers_add writes over them. */
 struct headers {
     struct header *v;
     size_t n, cap;
+    size_t spare;
 };
 
 struct http_request {
@@ -70,8 +72,9 @@ void exchange_release(struct exchange *x);
 
 void headers_init(struct headers *h);
 void headers_release(struct headers *h);
-/* Free every header but keep the array for the next ones (a sender's
- * answer headers, once per request). Can't fail. */
+/* Empty h but keep the array and the pairs for the next headers to be
+ * written over (a sender's answer headers, once per request); release
+ * frees them. Can't fail. */
 void headers_clear(struct headers *h);
 /* Append a copy of name[0..nlen) and value[0..vlen). */
 enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const char *value,

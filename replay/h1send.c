@@ -81,8 +81,7 @@ struct h1send {
     struct send_slot *slots;
     struct h1conn *conns;
     size_t nslots;
-    struct send_slot *free_list[2];
-    size_t nfree[2];
+    struct slot_pool pool;
     size_t in_flight;
     int64_t next_deadline; /* no request times out before this (may be stale: early) */
     struct http1_header hv[MAX_RESP_HEADERS];
@@ -192,9 +191,7 @@ enum cut_err h1send_new(struct h1send **out, const struct sender_opts *o, send_d
         c->fd = -1;
         buf_init(&c->out, 0);
         buf_init(&c->in, 0);
-        slot->next_free = h->free_list[slot->dest];
-        h->free_list[slot->dest] = slot;
-        h->nfree[slot->dest]++;
+        slot_pool_put(&h->pool, slot);
     }
     if (e) {
         h1send_free(h);
@@ -234,24 +231,17 @@ void h1send_free(struct h1send *h)
 
 size_t h1send_free_slots(const struct h1send *h, int dest)
 {
-    return h->nfree[dest];
+    return h->pool.nfree[dest];
 }
 
 struct send_slot *h1send_acquire(struct h1send *h, int dest)
 {
-    struct send_slot *slot = h->free_list[dest];
-    if (!slot) return NULL;
-    h->free_list[dest] = slot->next_free;
-    h->nfree[dest]--;
-    slot->next_free = NULL;
-    return slot;
+    return slot_pool_take(&h->pool, dest);
 }
 
 void h1send_release(struct h1send *h, struct send_slot *slot)
 {
-    slot->next_free = h->free_list[slot->dest];
-    h->free_list[slot->dest] = slot;
-    h->nfree[slot->dest]++;
+    slot_pool_put(&h->pool, slot);
 }
 
 size_t h1send_in_flight(const struct h1send *h)
@@ -813,15 +803,6 @@ static void expire(struct h1send *h, int64_t now)
 
 /* ---- the wait ---- */
 
-static bool arm_timer(struct h1send *h, int64_t wait_us)
-{
-    struct itimerspec it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = (time_t)(wait_us / 1000000);
-    it.it_value.tv_nsec = (long)(wait_us % 1000000) * 1000;
-    return timerfd_settime(h->timer_fd, 0, &it, NULL) == 0;
-}
-
 /* Block in poll on the epoll fd and the caller's fds (a live input):
  * epoll cannot hold them without two more syscalls per call. */
 static int wait_extra(struct h1send *h, int ms, struct curl_waitfd *extra, unsigned nextra)
@@ -849,7 +830,7 @@ enum cut_err h1send_run(struct h1send *h, int64_t wait_us, struct curl_waitfd *e
     int ms = sender_poll_ms(wait_us);
     if (wait_us > 0 && wait_us % 1000 == 0)
         ms = (int)(wait_us / 1000 > 1000000 ? 1000000 : wait_us / 1000);
-    else if (wait_us > 0 && !arm_timer(h, wait_us))
+    else if (wait_us > 0 && !sender_arm_timer(h->timer_fd, wait_us))
         return CUT_EIO;
     if (nextra) {
         if (wait_extra(h, ms, extra, nextra) < 0 && errno != EINTR) return CUT_EIO;

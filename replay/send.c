@@ -22,8 +22,7 @@ struct sender {
     struct sender_opts o;
     struct send_slot *slots; /* concurrency * ndest */
     size_t nslots;
-    struct send_slot *free_list[2];
-    size_t nfree[2];
+    struct slot_pool pool;
     size_t in_flight;
     int timer_fd; /* wakes curl_multi_poll at a deadline finer than its milliseconds */
     send_done_fn done;
@@ -206,9 +205,7 @@ static enum cut_err slot_setup(struct sender *s, struct send_slot *slot, int des
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s->o.insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s->o.insecure ? 0L : 2L);
     if (s->o.cacert) curl_easy_setopt(e, CURLOPT_CAINFO, s->o.cacert);
-    slot->next_free = s->free_list[dest];
-    s->free_list[dest] = slot;
-    s->nfree[dest]++;
+    slot_pool_put(&s->pool, slot);
     return CUT_OK;
 }
 
@@ -278,29 +275,38 @@ void sender_free(struct sender *s)
 size_t sender_free_slots(const struct sender *s, int dest)
 {
     if (s->h1) return h1send_free_slots(s->h1, dest);
-    return s->nfree[dest];
+    return s->pool.nfree[dest];
+}
+
+void slot_pool_put(struct slot_pool *p, struct send_slot *slot)
+{
+    slot->next_free = p->free_list[slot->dest];
+    p->free_list[slot->dest] = slot;
+    p->nfree[slot->dest]++;
+}
+
+struct send_slot *slot_pool_take(struct slot_pool *p, int dest)
+{
+    struct send_slot *slot = p->free_list[dest];
+    if (!slot) return NULL;
+    p->free_list[dest] = slot->next_free;
+    p->nfree[dest]--;
+    slot->next_free = NULL;
+    return slot;
 }
 
 struct send_slot *sender_acquire(struct sender *s, int dest)
 {
     if (s->h1) return h1send_acquire(s->h1, dest);
-    struct send_slot *slot = s->free_list[dest];
-    if (!slot) return NULL;
-    s->free_list[dest] = slot->next_free;
-    s->nfree[dest]--;
-    slot->next_free = NULL;
-    return slot;
+    return slot_pool_take(&s->pool, dest);
 }
 
 void sender_release(struct sender *s, struct send_slot *slot)
 {
-    if (s->h1) {
+    if (s->h1)
         h1send_release(s->h1, slot);
-        return;
-    }
-    slot->next_free = s->free_list[slot->dest];
-    s->free_list[slot->dest] = slot;
-    s->nfree[slot->dest]++;
+    else
+        slot_pool_put(&s->pool, slot);
 }
 
 size_t sender_in_flight(const struct sender *s)
@@ -552,13 +558,13 @@ int sender_poll_ms(int64_t wait_us)
     return ms > 1000000 ? 1000000 : (int)ms;
 }
 
-static bool arm_timer(struct sender *s, int64_t wait_us)
+bool sender_arm_timer(int fd, int64_t wait_us)
 {
     struct itimerspec it;
     memset(&it, 0, sizeof it);
     it.it_value.tv_sec = (time_t)(wait_us / 1000000);
     it.it_value.tv_nsec = (long)(wait_us % 1000000) * 1000;
-    return timerfd_settime(s->timer_fd, 0, &it, NULL) == 0;
+    return timerfd_settime(fd, 0, &it, NULL) == 0;
 }
 
 enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *extra,
@@ -573,7 +579,7 @@ enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *e
     if (wait_us <= 0 && !nextra) return CUT_OK;
     struct curl_waitfd fds[SENDER_MAX_EXTRA + 1];
     unsigned n = 0;
-    if (wait_us > 0 && arm_timer(s, wait_us))
+    if (wait_us > 0 && sender_arm_timer(s->timer_fd, wait_us))
         fds[n++] = (struct curl_waitfd){.fd = s->timer_fd, .events = CURL_WAIT_POLLIN};
     for (unsigned i = 0; i < nextra && i < SENDER_MAX_EXTRA; i++) fds[n++] = extra[i];
     if (curl_multi_poll(s->multi, fds, n, sender_poll_ms(wait_us), NULL) != CURLM_OK)

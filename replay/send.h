@@ -60,6 +60,18 @@ enum send_engine {
     SEND_ENGINE_CURL,
 };
 
+/* Each destination's idle slots, a free list per destination: both engines
+ * keep theirs in one. Slots are owned by the engine, not the pool. */
+struct slot_pool {
+    struct send_slot *free_list[2];
+    size_t nfree[2];
+};
+
+/* Put slot on its destination's list. Can't fail. */
+void slot_pool_put(struct slot_pool *p, struct send_slot *slot);
+/* Take an idle slot of dest; NULL when there is none. */
+struct send_slot *slot_pool_take(struct slot_pool *p, int dest);
+
 struct sender_opts {
     enum send_engine engine;
     const char *url[2]; /* destination base URLs (native engine: resolved once) */
@@ -103,6 +115,10 @@ enum cut_err sender_run(struct sender *s, int64_t wait_us, struct curl_waitfd *e
 /* The backstop timeout curl_multi_poll gets for a wait of wait_us: whole
  * milliseconds, rounded up so it never fires before the exact timer. */
 int sender_poll_ms(int64_t wait_us);
+/* Arm timerfd fd to expire wait_us (> 0) from now, to the microsecond;
+ * false when timerfd_settime fails. Re-arming resets the expiry count, so
+ * the timer is never read. */
+bool sender_arm_timer(int fd, int64_t wait_us);
 /* Transfers in flight. */
 size_t sender_in_flight(const struct sender *s);
 /* Which engine a sender runs (never SEND_ENGINE_AUTO). */

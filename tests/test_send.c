@@ -93,11 +93,33 @@ static void test_errors_are_classified(void **state)
     assert_string_equal(send_errkind_name(SEND_RESET), "reset");
 }
 
+/* Each destination's slots come back from its own list, last put first,
+ * and the counts follow; an empty list gives NULL. */
+static void test_slot_pool_per_destination(void **state)
+{
+    (void)state;
+    struct slot_pool p = {{NULL, NULL}, {0, 0}};
+    struct send_slot a = {.dest = 0}, b = {.dest = 1}, c = {.dest = 0};
+    slot_pool_put(&p, &a);
+    slot_pool_put(&p, &b);
+    slot_pool_put(&p, &c);
+    assert_int_equal(p.nfree[0], 2);
+    assert_int_equal(p.nfree[1], 1);
+    assert_ptr_equal(slot_pool_take(&p, 1), &b);
+    assert_null(slot_pool_take(&p, 1));
+    assert_ptr_equal(slot_pool_take(&p, 0), &c);
+    assert_null(c.next_free);
+    assert_ptr_equal(slot_pool_take(&p, 0), &a);
+    assert_null(slot_pool_take(&p, 0));
+    assert_int_equal(p.nfree[0], 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_poll_backstop_rounds_up),
+        cmocka_unit_test(test_slot_pool_per_destination),
         cmocka_unit_test(test_wait_is_finer_than_a_millisecond),
         cmocka_unit_test(test_no_wait_returns_at_once),
         cmocka_unit_test(test_extra_fd_wakes_the_wait),

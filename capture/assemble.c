@@ -138,27 +138,13 @@ static void keep_buf(struct buf *b)
         buf_reset(b);
 }
 
-/* Empty e's exchange but keep its header arrays and pairs (cleared) and
- * its small body buffers; the strings go. */
+/* Empty e for a next request, keeping only small body buffers. */
 static void entry_keep(struct entry *e)
 {
-    struct exchange *x = &e->x;
-    struct headers qh = x->req.headers, rh = x->resp.headers;
-    struct buf qb = x->req.body, rb = x->resp.body;
-    headers_init(&x->req.headers);
-    headers_init(&x->resp.headers);
-    buf_init(&x->req.body, 0);
-    buf_init(&x->resp.body, 0);
-    exchange_release(x);
-    headers_clear(&qh);
-    headers_clear(&rh);
-    keep_buf(&qb);
-    keep_buf(&rb);
+    exchange_clear(&e->x);
+    keep_buf(&e->x.req.body);
+    keep_buf(&e->x.resp.body);
     keep_buf(&e->raw);
-    x->req.headers = qh;
-    x->resp.headers = rh;
-    x->req.body = qb;
-    x->resp.body = rb;
 }
 
 static struct entry *entry_push(struct conn *c, enum entry_kind kind)

@@ -206,6 +206,26 @@ void exchange_init(struct exchange *x)
     x->lag_ms = -1;
 }
 
+void exchange_clear(struct exchange *x)
+{
+    struct headers h[2] = {x->req.headers, x->resp.headers};
+    struct buf b[2] = {x->req.body, x->resp.body};
+    headers_init(&x->req.headers);
+    headers_init(&x->resp.headers);
+    buf_init(&x->req.body, 0);
+    buf_init(&x->resp.body, 0);
+    exchange_release(x);
+    for (int i = 0; i < 2; i++) {
+        headers_clear(&h[i]);
+        buf_reset(&b[i]);
+        b[i].max = 0; /* as exchange_init leaves it */
+    }
+    x->req.headers = h[0];
+    x->resp.headers = h[1];
+    x->req.body = b[0];
+    x->resp.body = b[1];
+}
+
 void exchange_release(struct exchange *x)
 {
     free(x->id);

@@ -719,24 +719,11 @@ static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
         c->spare[i] = *at[i];
         *at[i] = NULL;
     }
-    struct headers h[2] = {x->req.headers, x->resp.headers};
-    struct buf b[2] = {x->req.body, x->resp.body};
-    headers_init(&x->req.headers);
-    headers_init(&x->resp.headers);
-    buf_init(&x->req.body, 0);
-    buf_init(&x->resp.body, 0);
-    exchange_release(x);
-    headers_clear(&h[1]); /* its pairs kept for the next answer's headers */
-    c->spare_headers = h[0].n > h[0].spare ? h[0].n : h[0].spare;
-    h[0].n = h[0].spare = 0;
-    for (int i = 0; i < 2; i++) {
-        buf_reset(&b[i]);
-        b[i].max = 0; /* as exchange_init leaves it */
-    }
-    x->req.headers = h[0];
-    x->resp.headers = h[1];
-    x->req.body = b[0];
-    x->resp.body = b[1];
+    exchange_clear(x);
+    /* The request's pairs are taken in order by this parse (reuse), not
+     * by headers_add: they leave the list's own spares. */
+    c->spare_headers = x->req.headers.spare;
+    x->req.headers.spare = 0;
     c->reuse = &x->req.headers;
 }
 

@@ -200,11 +200,47 @@ static void test_clear_keeps_the_pairs(void **state)
     assert_int_equal(h.spare, 0);
 }
 
+/* exchange_clear leaves the exchange as exchange_init does, except that
+ * the header pairs stay as spares and the bodies keep their memory (a leak
+ * or a double free of the strings shows under ASan and valgrind). */
+static void test_clear_keeps_arrays_and_bodies(void **state)
+{
+    (void)state;
+    struct exchange x;
+    exchange_init(&x);
+    exchange_strset(&x.id, "id-1", 4);
+    exchange_strset(&x.req.method, "POST", 4);
+    exchange_strset(&x.resp.reason, "OK", 2);
+    assert_int_equal(headers_add(&x.req.headers, "Host", 4, "a", 1), CUT_OK);
+    assert_int_equal(headers_add(&x.resp.headers, "A", 1, "1", 1), CUT_OK);
+    assert_int_equal(headers_add(&x.resp.headers, "B", 1, "2", 1), CUT_OK);
+    buf_puts(&x.resp.body, "{\"k\":1}");
+    x.resp.status = 201;
+    const char *body_mem = x.resp.body.data;
+    const char *pair = x.resp.headers.v[0].name;
+    exchange_clear(&x);
+    assert_null(x.id);
+    assert_null(x.req.method);
+    assert_null(x.resp.reason);
+    assert_int_equal(x.resp.status, 0);
+    assert_true(x.resp.body_size < 0);
+    assert_int_equal(x.req.headers.n, 0);
+    assert_int_equal(x.resp.headers.n, 0);
+    assert_int_equal(x.resp.headers.spare, 2);
+    assert_int_equal(x.resp.body.len, 0);
+    assert_ptr_equal(x.resp.body.data, body_mem);
+    assert_int_equal(headers_add(&x.resp.headers, "C", 1, "3", 1), CUT_OK);
+    assert_ptr_equal(x.resp.headers.v[0].name, pair); /* written over */
+    assert_string_equal(x.resp.headers.v[0].value, "3");
+    exchange_release(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_keep_order_and_duplicates),
         cmocka_unit_test(test_release_reinitialises),
+        cmocka_unit_test(test_clear_keeps_arrays_and_bodies),
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
         cmocka_unit_test(test_set_at_and_delete_at),
         cmocka_unit_test(test_set_at_overwrites_when_it_fits),

@@ -69,6 +69,10 @@ struct exchange {
 void exchange_init(struct exchange *x);
 /* Free everything x owns and re-initialise it. Accepts an initialised x. */
 void exchange_release(struct exchange *x);
+/* Empty x as exchange_init leaves it, but keep its header arrays and pairs
+ * (cleared: headers_add writes over them) and its body buffers' memory, for
+ * a reader that fills one exchange per record. Can't fail. */
+void exchange_clear(struct exchange *x);
 
 void headers_init(struct headers *h);
 void headers_release(struct headers *h);

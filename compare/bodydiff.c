@@ -143,13 +143,7 @@ static const char *skip(const char *p, const char *end, int depth)
 
 static int member_cmp(const struct bmember *a, const struct bmember *b)
 {
-    /* most keys differ in their first byte: no call for those */
-    if (a->keylen && b->keylen && a->key[0] != b->key[0])
-        return (unsigned char)a->key[0] < (unsigned char)b->key[0] ? -1 : 1;
-    size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
-    int c = n ? memcmp(a->key, b->key, n) : 0;
-    if (c) return c;
-    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
+    return jdiff_key_cmp(a->key, a->keylen, b->key, b->keylen);
 }
 
 /* Stable, as jv_parse sorts members: duplicated keys keep their order. */

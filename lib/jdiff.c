@@ -196,10 +196,7 @@ static enum cut_err parse_value(struct parser *ps, struct jv *v);
 
 static int member_cmp(const struct jmember *a, const struct jmember *b)
 {
-    size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
-    int c = memcmp(a->key, b->key, n);
-    if (c) return c;
-    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
+    return jdiff_key_cmp(a->key, a->keylen, b->key, b->keylen);
 }
 
 static void sort_members(struct jmember *m, size_t n)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "cutover/buf.h"
 #include "cutover/err.h"
 
@@ -129,5 +130,17 @@ enum cut_err jdiff(const struct jv *a, const struct jv *b, const struct jdiff_op
  * the caller's buffer, instead of both being allocated per call. */
 enum cut_err jdiff_reuse(const struct jv *a, const struct jv *b, const struct jdiff_opts *o,
                          struct jarena *scratch, struct buf *path, size_t *ndiffs);
+
+/* The order of object keys (their unescaped bytes): the tree parser and
+ * compare's member-wise body diff must sort members alike. Most keys
+ * differ in their first byte, settled without a call. */
+static inline int jdiff_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen && blen && a[0] != b[0]) return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c) return c;
+    return alen < blen ? -1 : alen > blen;
+}
 
 #endif

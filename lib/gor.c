@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cutover/http1.h"
+#include "cutover/vec.h"
 #include "cutover/zcodec.h"
 
 #define SEP "\n" GOR_SEPARATOR "\n"
@@ -32,7 +33,7 @@ struct gor_reader {
     size_t line; /* line number of in.data[pos] (1-based) */
     size_t skipped;
     struct pending *q; /* pairing queue, oldest first */
-    size_t qn;
+    size_t qn, qcap;
     char err[512];
 };
 
@@ -362,12 +363,10 @@ enum cut_err gor_reader_next(struct gor_reader *r, struct exchange *x)
             exchange_release(&tmp);
             return e;
         }
-        struct pending *q = realloc(r->q, (r->qn + 1) * sizeof *q);
-        if (!q) {
+        if (vec_reserve(&r->q, &r->qcap, r->qn + 1, sizeof *r->q)) {
             exchange_release(&tmp);
             return CUT_ENOMEM;
         }
-        r->q = q;
         r->q[r->qn].x = tmp;
         r->q[r->qn].answered = false;
         r->qn++;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cutover/vec.h"
+
 enum step_kind { STEP_KEY, STEP_INDEX, STEP_ANY };
 
 struct step {
@@ -33,15 +35,9 @@ static int is_plain_key_char(int c)
 
 static enum cut_err add_step(struct jpath *p, struct step s)
 {
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 8;
-        struct step *v = realloc(p->steps, ncap * sizeof *v);
-        if (!v) {
-            free(s.key);
-            return CUT_ENOMEM;
-        }
-        p->steps = v;
-        p->cap = ncap;
+    if (vec_reserve(&p->steps, &p->cap, p->n + 1, sizeof *p->steps)) {
+        free(s.key);
+        return CUT_ENOMEM;
     }
     p->steps[p->n++] = s;
     return CUT_OK;

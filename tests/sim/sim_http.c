@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cutover/http1.h"
+#include "cutover/vec.h"
 #include "cutover/zcodec.h"
 
 #define MAX_HEADERS 100
@@ -372,12 +373,7 @@ static void accept_all(struct server *sv, int lfd)
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
         struct conn *c = calloc(1, sizeof *c);
-        if (sv->n == sv->cap) {
-            size_t nc = sv->cap ? sv->cap * 2 : 64;
-            struct conn **v = realloc(sv->conns, nc * sizeof *v);
-            if (v) sv->conns = v, sv->cap = nc;
-        }
-        if (!c || sv->n == sv->cap) {
+        if (!c || vec_reserve(&sv->conns, &sv->cap, sv->n + 1, sizeof *sv->conns)) {
             free(c);
             close(fd);
             return;

@@ -192,6 +192,21 @@ static void block_escape_chars(const char *p, uint32_t *simple, uint32_t *u)
     *simple = (uint32_t)_mm_movemask_epi8(s);
     *u = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('u')));
 }
+
+/* What the escaper stops at in p[0..16): the mask of every stop ('"',
+ * '\\', controls, and with high bytes >= 0x80); *other gets the stops that
+ * are neither '"' nor '\\'. Two movemasks where block_masks takes four. */
+static inline uint32_t block_escape_stops(const char *p, bool high, uint32_t *other)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i qb =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    /* signed v < 0x20: controls and bytes >= 0x80 at once */
+    __m128i ctl = high ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))
+                       : _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+    *other = (uint32_t)_mm_movemask_epi8(ctl);
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(qb, ctl));
+}
 #else
 /* Portable: exact per-byte tests on two 64-bit words (no borrow between
  * bytes), then the high bit of each byte gathered into one bit. */
@@ -274,6 +289,14 @@ static void block_escape_chars(const char *p, uint32_t *simple, uint32_t *u)
 {
     *simple = block_mask(p, simple_escape_bytes);
     *u = block_mask(p, u_bytes);
+}
+
+static inline uint32_t block_escape_stops(const char *p, bool high, uint32_t *other)
+{
+    struct jstr_masks m;
+    block_masks(p, &m);
+    *other = m.ctrl | (high ? m.high : 0);
+    return m.quote | m.bslash | *other;
 }
 #endif
 
@@ -470,54 +493,83 @@ size_t text_json_escape_byte(char *out, unsigned char c)
     return 6;
 }
 
+/* Escape the first len (<= 16) bytes of src, whose stops are the bits of
+ * stops (all below len), other those of them that are neither '"' nor
+ * '\\'. Every stop of the block is handled from that one mask (reloading
+ * the block after each escape cost a new mask and a mispredicted branch
+ * per '"' of an escaped JSON body): the plain bytes before a stop are
+ * stored as 16 bytes from src (so src is readable to src + 32), then its
+ * escape. Returns where the output ends; *done gets len, or the offset of
+ * the byte >= 0x80 it stopped before. */
+static inline char *escape_block(char *o, const char *src, uint32_t stops, uint32_t other,
+                                 size_t len, size_t *done)
+{
+    size_t j = 0;
+    if (!other) { /* only \" and \\: a JSON body's own strings */
+        for (; stops; stops &= stops - 1) {
+            size_t k = (size_t)__builtin_ctz(stops);
+            memmove(o, src + j, 16);
+            o += k - j;
+            o[0] = '\\';
+            o[1] = src[k];
+            o += 2;
+            j = k + 1;
+        }
+    }
+    for (; stops; stops &= stops - 1) {
+        size_t k = (size_t)__builtin_ctz(stops);
+        memmove(o, src + j, 16);
+        o += k - j;
+        unsigned char c = (unsigned char)src[k];
+        if (c >= 0x80) {
+            *done = k;
+            return o;
+        }
+        o += text_json_escape_byte(o, c);
+        j = k + 1;
+    }
+    memmove(o, src + j, 16);
+    *done = len;
+    return o + (len - j);
+}
+
 size_t text_json_escape(char *out, const char *p, size_t n, bool stop_high, size_t *used)
 {
     char *o = out;
-    size_t i = 0;
-    uint32_t high_mask = stop_high ? 0xFFFF : 0;
-    /* A block is stored whole before its first stop is looked at: o is at
-     * most 6 * i past out, so the store stays in 6 * n + 16. */
-    while (n - i >= 16) {
-        struct jstr_masks m;
-        block_masks(p + i, &m);
-        memmove(o, p + i, 16);
-        uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask);
+    size_t i = 0, done;
+    /* Stores are 16 bytes, made before the count is known: o is at most
+     * 6 * (bytes done) past out, so every store stays in 6 * n + 16. */
+    for (; n - i >= 32; i += 16) {
+        uint32_t other, stops = block_escape_stops(p + i, stop_high, &other);
         if (!stops) {
+            memmove(o, p + i, 16);
             o += 16;
-            i += 16;
             continue;
         }
-        size_t k = (size_t)__builtin_ctz(stops);
-        o += k;
-        i += k;
-        if ((unsigned char)p[i] >= 0x80) {
-            *used = i;
+        o = escape_block(o, p + i, stops, other, 16, &done);
+        if (done < 16) {
+            *used = i + done;
             return (size_t)(o - out);
         }
-        o += text_json_escape_byte(o, (unsigned char)p[i++]);
     }
     if (i < n) {
-        /* The last bytes, padded with spaces: one mask for all their stops,
-         * and 16-byte stores (the 16 spare bytes of out take the excess). */
-        char pad[32];
-        size_t rem = n - i, j = 0;
+        /* The last bytes (fewer than 32), padded with spaces (no stop), so
+         * that a block can be read 32 bytes from where it starts. */
+        char pad[48];
+        size_t rem = n - i;
         memset(pad, ' ', sizeof pad);
         memcpy(pad, p + i, rem);
-        struct jstr_masks m;
-        block_masks(pad, &m);
-        uint32_t stops = m.quote | m.bslash | m.ctrl | (m.high & high_mask);
-        while (j < rem) {
-            memmove(o, pad + j, 16);
-            uint32_t rest = stops >> j;
-            size_t k = rest ? (size_t)__builtin_ctz(rest) : rem - j;
-            o += k;
-            j += k;
-            if (j >= rem || (unsigned char)pad[j] >= 0x80) break;
-            o += text_json_escape_byte(o, (unsigned char)pad[j++]);
+        for (size_t at = 0; at < rem; at += 16) {
+            size_t len = rem - at < 16 ? rem - at : 16;
+            uint32_t other, stops = block_escape_stops(pad + at, stop_high, &other);
+            o = escape_block(o, pad + at, stops, other, len, &done);
+            if (done < len) {
+                *used = i + at + done;
+                return (size_t)(o - out);
+            }
         }
-        i += j;
     }
-    *used = i;
+    *used = n;
     return (size_t)(o - out);
 }
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cutover/jsonw.h"
@@ -340,6 +341,93 @@ static void test_name_value_equals_the_long_way(void **state)
     }
 }
 
+/* The JSON escape of one byte as the JSON grammar gives it, written out
+ * independently of lib/text.c: the two-letter forms where JSON has them,
+ * else \u00XX in lowercase hex. */
+static void escape_by_hand(unsigned char c, struct buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *two = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t"
+                      : c == '\b' ? "\\b"
+                      : c == '\f' ? "\\f"
+                                  : NULL;
+    if (two) {
+        buf_append(out, two, 2);
+        return;
+    }
+    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    buf_append(out, u, 6);
+}
+
+/* Bodies dense with escapes (several in one 16-byte block, next to each
+ * other, in the first and last byte of a block and of the tail), long and
+ * short: text_json_escape writes each byte < 0x20, '"' and '\\' escaped
+ * and the rest as it is; with stop_high it stops at the first byte >= 0x80
+ * and says so. jsonw_str of the same bytes (ASCII or valid UTF-8) equals
+ * the careful way of a capped buffer. */
+static void test_dense_escapes_byte_by_byte(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {'"', '\\', '\n', '\t', 0x00, 0x01, 0x1f, '\b', '\f', '\r'};
+    unsigned seed = 777;
+    char *out = malloc(6 * 300 + 16);
+    assert_non_null(out);
+    for (int t = 0; t < 4000; t++) {
+        unsigned char in[300];
+        size_t n = (size_t)(t % 300), high_at = n;
+        int density = 1 + t % 4; /* 1 in 2 .. 1 in 5 bytes need an escape */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (seed >> 16) % (unsigned)(density + 1)
+                        ? (unsigned char)('a' + (seed >> 20) % 26)
+                        : odd[(seed >> 18) % sizeof odd];
+        }
+        if (t % 3 == 0 && n) { /* one byte >= 0x80 somewhere: the stop */
+            seed = seed * 1103515245u + 12345u;
+            high_at = (seed >> 16) % n;
+            in[high_at] = 0xc3;
+        }
+        struct buf want = BUF_INIT;
+        for (size_t i = 0; i < high_at; i++)
+            if (in[i] < 0x20 || in[i] == '"' || in[i] == '\\')
+                escape_by_hand(in[i], &want);
+            else
+                buf_putc(&want, (char)in[i]);
+        size_t used = 0;
+        size_t len = text_json_escape(out, (const char *)in, n, true, &used);
+        assert_int_equal(used, high_at);
+        assert_int_equal(len, want.len);
+        assert_memory_equal(out, want.data, len);
+        if (high_at < n) { /* without stop_high the byte is copied, the rest escaped */
+            buf_putc(&want, (char)in[high_at]);
+            for (size_t i = high_at + 1; i < n; i++)
+                if (in[i] < 0x20 || in[i] == '"' || in[i] == '\\')
+                    escape_by_hand(in[i], &want);
+                else
+                    buf_putc(&want, (char)in[i]);
+            len = text_json_escape(out, (const char *)in, n, false, &used);
+            assert_int_equal(used, n);
+            assert_int_equal(len, want.len);
+            assert_memory_equal(out, want.data, len);
+        }
+        struct buf fast = BUF_INIT, careful;
+        buf_init(&careful, 1 << 20);
+        if (high_at < n && high_at + 1 < n) in[high_at + 1] = 0xa9; /* U+00E9, valid UTF-8 */
+        assert_int_equal(jsonw_str(&fast, in, n), CUT_OK);
+        assert_int_equal(jsonw_str(&careful, in, n), CUT_OK);
+        assert_int_equal(fast.len, careful.len);
+        assert_memory_equal(fast.data, careful.data, fast.len + 1);
+        buf_free(&fast);
+        buf_free(&careful);
+        buf_free(&want);
+    }
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_short_strings_at_every_length_and_position),
         cmocka_unit_test(test_utf8_only_writes_utf8_or_nothing),
         cmocka_unit_test(test_name_value_equals_the_long_way),
+        cmocka_unit_test(test_dense_escapes_byte_by_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,23 @@ bool jscan_enter_(struct jscan *s, enum jscan_type t)
     return true;
 }
 
+/* A string body jscan_plain_ could not end: text_jstr_scan, except that a
+ * short plain one in the input's last 16 bytes (the key and value that end
+ * a record) is read through a padded copy. */
+__attribute__((noinline)) static struct text_jstr scan_rest(const char *body, size_t n)
+{
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+    if (n < 16) {
+        char pad[16];
+        struct text_jstr r;
+        memset(pad, ' ', sizeof pad); /* spaces: no stop, no high bit */
+        memcpy(pad, body, n);
+        if (text_jstr_short(pad, sizeof pad, &r) && r.at < n) return r;
+    }
+#endif
+    return text_jstr_scan(body, n, TEXT_JSTR_STRICT);
+}
+
 /* After a member or element: ',' (more follow) or the closing bracket.
  * Right after enter there is no comma to expect. Returns 1 when an item
  * follows, 0 when the container closed, -1 on error. */
@@ -80,7 +97,7 @@ static inline __attribute__((always_inline)) bool raw_string(struct jscan *s, co
     const char *body = ++s->p;
     struct text_jstr r;
     if (!jscan_plain_(body, (size_t)(s->end - body), &r))
-        r = text_jstr_scan(body, (size_t)(s->end - body), TEXT_JSTR_STRICT);
+        r = scan_rest(body, (size_t)(s->end - body));
     if (r.end != TEXT_JSTR_OK) {
         if (r.end != TEXT_JSTR_UNTERMINATED) s->p = body + r.at;
         return fail(s, why[r.end]);
@@ -124,41 +141,89 @@ bool jscan_raw_string_(struct jscan *s, const char **raw, size_t *n, bool *esc)
 }
 
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+static const char unescape_short[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                         ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+
+/* The stops of the 16 bytes at p ('"', '\\', bytes < 0x20) and, through
+ * *high, its bytes >= 0x80. */
+static inline unsigned block_stops(__m128i v, unsigned *high)
+{
+    *high = (unsigned)_mm_movemask_epi8(v);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v)));
+}
+
 /* A string whose escapes are all short ones (\" \\ \/ \b \f \n \r \t: a
  * JSON body recorded as text), decoded into out as it is scanned, 16 bytes
  * at a time: one pass instead of text_jstr_scan's and text_jstr_decode's
- * two. false, with s and out as they were, for anything else (a \u, a
- * control byte, the last 16 bytes of the input), which the two passes
- * then read as they always did. s->p is on the opening quote. */
+ * two. While 32 bytes remain, one mask serves every escape of a block (an
+ * escaped body has one every few bytes): a 16-byte store from the input at
+ * each escape, no reload. false, with s and out as they were, for anything
+ * else (a \u, a control byte, the input's last 16 bytes), which the two
+ * passes then read as they always did. s->p is on the opening quote. */
 static bool string_short_escapes(struct jscan *s, struct buf *out)
 {
-    static const char unescape[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                       ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
     const char *body = s->p + 1, *p = body, *end = s->end;
     const size_t len0 = out->len;
-    unsigned high = 0;
+    unsigned high = 0, hm;
     for (;;) {
         if (end - p < 16 || (out->cap < out->len + 17 && buf_grow(out, 16))) goto give_up;
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        _mm_storeu_si128((__m128i *)(void *)(out->data + out->len), v);
-        unsigned hm = (unsigned)_mm_movemask_epi8(v);
-        unsigned stops = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                         _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v)));
+        unsigned stops = block_stops(v, &hm);
         if (!stops) {
+            _mm_storeu_si128((__m128i *)(void *)(out->data + out->len), v);
             high |= hm;
             p += 16;
             out->len += 16;
             continue;
         }
+        /* A block writes at most 16 bytes past out->len + its input bytes
+         * before the stop (decoding never lengthens), and one more. */
+        if (end - p >= 32 && (out->cap >= out->len + 33 || buf_grow(out, 32) == CUT_OK)) {
+            /* p[j..) is what the block has left; bytes up to p + 32 are
+             * readable, so every load and the byte after a backslash are. */
+            char *o = out->data + out->len;
+            unsigned j = 0, k;
+            for (;;) {
+                k = (unsigned)__builtin_ctz(stops);
+                _mm_storeu_si128((__m128i *)(void *)o,
+                                 _mm_loadu_si128((const __m128i *)(const void *)(p + j)));
+                o += k - j;
+                if (p[k] != '\\') break;
+                char c = unescape_short[(unsigned char)p[k + 1]];
+                if (!c) goto give_up;
+                *o++ = c;
+                j = k + 2;
+                stops &= ~(3u << k); /* an escaped '"' or '\\' is no stop */
+                if (!stops) break;
+            }
+            out->len = (size_t)(o - out->data);
+            if (stops) { /* stopped at k: a quote ends it, a control byte is an error */
+                if (p[k] != '"') goto give_up;
+                high |= hm & ((1u << k) - 1);
+                p += k;
+                break;
+            }
+            high |= hm;
+            if (j < 16) {
+                _mm_storeu_si128((__m128i *)(void *)(out->data + out->len),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(p + j)));
+                out->len += 16 - j;
+                j = 16;
+            }
+            p += j;
+            continue;
+        }
+        /* The last 32 bytes: an escape at a time. */
+        _mm_storeu_si128((__m128i *)(void *)(out->data + out->len), v);
         unsigned k = (unsigned)__builtin_ctz(stops);
         high |= hm & ((1u << k) - 1);
         p += k;
         out->len += k;
         if (*p == '"') break;
-        if (*p != '\\' || p + 1 >= end || !unescape[(unsigned char)p[1]]) goto give_up;
-        out->data[out->len++] = unescape[(unsigned char)p[1]];
+        if (*p != '\\' || p + 1 >= end || !unescape_short[(unsigned char)p[1]]) goto give_up;
+        out->data[out->len++] = unescape_short[(unsigned char)p[1]];
         p += 2;
     }
     if (high && !text_utf8_valid(body, (size_t)(p - body))) goto give_up;
@@ -361,8 +426,7 @@ static inline const char *fast_ws(const char *p, const char *end)
 static inline __attribute__((always_inline)) const char *fast_str(const char *body, const char *end)
 {
     struct text_jstr r;
-    if (!jscan_plain_(body, (size_t)(end - body), &r))
-        r = text_jstr_scan(body, (size_t)(end - body), TEXT_JSTR_STRICT);
+    if (!jscan_plain_(body, (size_t)(end - body), &r)) r = scan_rest(body, (size_t)(end - body));
     if (r.end != TEXT_JSTR_OK) return NULL;
     if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at)) return NULL;
     return body + r.at + 1;

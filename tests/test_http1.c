@@ -893,6 +893,99 @@ static void test_field_bytes_at_every_position(void **state)
     }
 }
 
+/* A header name is tchar (RFC 9110 5.6.2): every byte value in the middle
+ * of a name, and as a method's byte, is accepted exactly when it is a
+ * digit, a letter or one of !#$%&'*+-.^_`|~. */
+static void test_name_bytes_are_rfc_tchar(void **state)
+{
+    (void)state;
+    struct http1_header hv[8];
+    for (unsigned c = 0; c < 256; c++) {
+        bool want = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c && strchr("!#$%&'*+-.^_`|~", (int)c));
+        char head[64];
+        static const char pre[] = "HTTP/1.1 200 OK\r\nX";
+        size_t n = sizeof pre - 1;
+        memcpy(head, pre, n);
+        head[n++] = (char)c;
+        memcpy(head + n, "Y: v\r\n\r\n", 8);
+        n += 8;
+        struct http1_response r = {.headers = hv, .max_headers = 8};
+        long got = http1_parse_response(head, n, 0, &r);
+        if (want) {
+            assert_int_equal(got, (long)n);
+            assert_int_equal(r.num_headers, 1);
+            assert_int_equal(r.headers[0].name_len, 3);
+        } else if (c == ':') { /* the name is "X", the value "Y: v" */
+            assert_int_equal(got, (long)n);
+            assert_int_equal(r.headers[0].name_len, 1);
+        } else {
+            assert_int_equal(got, HTTP1_MALFORMED);
+        }
+        char req[64];
+        n = 0;
+        req[n++] = 'P';
+        req[n++] = (char)c;
+        memcpy(req + n, " / HTTP/1.1\r\n\r\n", 15);
+        n += 15;
+        struct http1_request q = {.headers = hv, .max_headers = 8};
+        got = http1_parse_request(req, n, 0, &q);
+        if (want)
+            assert_int_equal(got, (long)n);
+        else if (c != ' ') /* "P  /": the method is "P", the rest the line's business */
+            assert_true(got < 0);
+    }
+}
+
+/* Names, methods and tokens compare in any ASCII case, and only so: a byte
+ * that differs from a letter by the case bit but is no letter ('@' and
+ * '`', '[' and '{', '-' and CR aside) or a longer or shorter word does not
+ * match. "identity" is no coding at all. */
+static void test_case_insensitive_names_and_tokens(void **state)
+{
+    (void)state;
+    struct http1_header hv[8];
+    struct http1_body body;
+    static const struct {
+        const char *head, *method;
+        enum http1_framing framing;
+    } rows[] = {
+        {"HTTP/1.1 200 OK\r\ncontent-LENGTH: 7\r\n\r\n", "GET", HTTP1_BODY_LENGTH},
+        {"HTTP/1.1 200 OK\r\nTRANSFER-encoding: CHUNKED\r\n\r\n", "GET", HTTP1_BODY_CHUNKED},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, IDENTITY\r\n\r\n", "GET",
+         HTTP1_BODY_CHUNKED}, /* identity is no coding: chunked stays the last */
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: Identity\r\nContent-Length: 3\r\n\r\n", "GET",
+         HTTP1_BODY_LENGTH},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunke\r\n\r\n", "GET", HTTP1_BODY_UNTIL_CLOSE},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunkedd\r\n\r\n", "GET", HTTP1_BODY_UNTIL_CLOSE},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", "hEaD", HTTP1_BODY_NONE},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", "HEA@", HTTP1_BODY_LENGTH},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", "HEADS", HTTP1_BODY_LENGTH},
+        {"HTTP/1.1 200 Connected\r\n\r\n", "connect", HTTP1_BODY_TUNNEL},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "CONNEC{", HTTP1_BODY_NONE},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct http1_response r = {.headers = hv, .max_headers = 8};
+        assert_true(http1_parse_response(rows[i].head, strlen(rows[i].head), 0, &r) > 0);
+        assert_int_equal(http1_response_framing(&r, rows[i].method, strlen(rows[i].method), &body),
+                         CUT_OK);
+        assert_int_equal(body.framing, rows[i].framing);
+    }
+    struct http1_header h[] = {{"CONNECTION", 10, "Close", 5, false},
+                               {"Connectio[", 10, "close", 5, false},
+                               {"Connection", 10, "closE, keep-alive", 17, false},
+                               {"Connection", 10, "clos@", 5, false}};
+    assert_ptr_equal(http1_find_header(h, 4, "connection"), &h[0]);
+    assert_ptr_equal(http1_find_header(h + 1, 3, "Connection"), &h[2]);
+    assert_null(http1_find_header(h + 1, 1, "Connection"));
+    assert_null(http1_find_header(h, 4, "Connectio"));
+    assert_true(http1_header_has_token(&h[0], "close"));
+    assert_true(http1_header_has_token(&h[2], "CLOSE"));
+    assert_true(http1_header_has_token(&h[2], "Keep-Alive"));
+    assert_false(http1_header_has_token(&h[3], "close"));
+    assert_false(http1_header_has_token(&h[2], "keep-aliv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -916,6 +1009,8 @@ int main(void)
         cmocka_unit_test(test_chunked_split_at_every_byte),
         cmocka_unit_test(test_every_input_fenced_on_both_sides),
         cmocka_unit_test(test_field_bytes_at_every_position),
+        cmocka_unit_test(test_name_bytes_are_rfc_tchar),
+        cmocka_unit_test(test_case_insensitive_names_and_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -372,7 +372,7 @@ enum cut_err cmp_item_apply(struct cmp *c, struct jarena *a, struct cmp_item *it
 enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c);
 
 /* workers.c: cmp_item_work on a pool of threads, cmp_item_apply in the
- * order items were added, on the caller's thread. Lines are copied. */
+ * order items were added, on the caller's thread. */
 struct cmp_pool;
 /* Called (on the caller's thread) for each item whose record could not be
  * read, in order, after it was counted in c->bad_lines. */
@@ -380,9 +380,15 @@ typedef void (*cmp_pool_bad_fn)(void *ctx, int what);
 /* threads 0: everything on the caller's thread. */
 enum cut_err cmp_pool_new(struct cmp_pool **p, struct cmp *c, int threads, cmp_pool_bad_fn on_bad,
                           void *ctx);
-/* Add an item (CMP_ITEM_*); returns a fault met on the way, if any. */
+/* Bits of cmp_pool_add's keep: that line stays valid, unchanged, until
+ * the pool is drained (a mapped input), so it is not copied. */
+#define CMP_KEEP_B 1u
+#define CMP_KEEP_C 2u
+#define CMP_KEEP_S 4u
+/* Add an item (CMP_ITEM_*); returns a fault met on the way, if any. Lines
+ * are copied, except those keep (CMP_KEEP_*) says the caller keeps. */
 enum cut_err cmp_pool_add(struct cmp_pool *p, int what, const char *bl, size_t bn, const char *cl,
-                          size_t cn, const char *sl, size_t sn);
+                          size_t cn, const char *sl, size_t sn, unsigned keep);
 /* Apply everything still pending. */
 enum cut_err cmp_pool_drain(struct cmp_pool *p);
 void cmp_pool_free(struct cmp_pool *p);
@@ -447,9 +453,11 @@ enum cut_err cmp_endpoint_get(struct cmp *c, const char *name, size_t n, uint32_
 
 /* ---- join (join.c) ---- */
 
+/* keep: CMP_KEEP_* bits of the lines that stay valid until the join's
+ * end (sink.end) rather than only until the callback returns. */
 typedef enum cut_err (*join_pair_fn)(void *ctx, const char *bl, size_t bn, const char *cl,
-                                     size_t cn, const char *sl, size_t sn);
-typedef enum cut_err (*join_one_fn)(void *ctx, const char *line, size_t n);
+                                     size_t cn, const char *sl, size_t sn, unsigned keep);
+typedef enum cut_err (*join_one_fn)(void *ctx, const char *line, size_t n, unsigned keep);
 
 /* Where the join hands its records. A CUT_EPARSE from a callback counts
  * the record as bad and goes on; any other error stops the join. */
@@ -458,6 +466,9 @@ struct join_sink {
     join_one_fn missing; /* baseline only */
     join_one_fn extra;   /* candidate only */
     void *ctx;
+    /* Called once after the last record, while kept lines are still valid:
+     * the sink is done with them when it returns. May be NULL. */
+    enum cut_err (*end)(void *ctx);
 };
 
 struct join_stats {

@@ -1,21 +1,26 @@
 /* join.c: pairs records of two (or three) files by _id in bounded memory.
  * One side is streamed; the others are indexed as (hash of id, offset,
- * length), about 24 bytes a record, and a record is re-read with pread when
- * its partner arrives, so no parsed record is ever kept.  The indexed side
- * is read only as far as the streamed side needs it, so pairs start at once,
- * and its last few MB stay in memory, so a record read a little ahead of
- * its partner is usually not read again.  Pipes are spooled
- * to an unlinked temporary file; HAR documents become JSON Lines first. */
+ * length), about 24 bytes a record, so no parsed record is ever kept.  A
+ * regular JSONL file is mapped and its lines are handed on where they are
+ * (pages behind the reading are given back, so the resident part stays a
+ * few MB); otherwise a record is re-read with pread when its partner
+ * arrives.  The indexed side is read only as far as the streamed side needs
+ * it, so pairs start at once, and (when not mapped) its last few MB stay in
+ * memory, so a record read a little ahead of its partner is usually not
+ * read again.  Pipes are spooled to an unlinked temporary file; HAR
+ * documents become JSON Lines first. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "compare.h"
 #include "cutover/har.h"
+#include "cutover/jscan.h"
 #include "cutover/log.h"
 
 #define MAX_WARN 5
@@ -46,6 +51,22 @@ enum cut_err join_line_id(struct jarena *a, const char *line, size_t n, const ch
 
 /* ---- inputs ---- */
 
+/* A regular JSONL file read through a mapping: the lines har_reader would
+ * give, with the same line numbers, messages and torn last line, but not
+ * copied. The file is followed by at least one page of zeros (an anonymous
+ * mapping under it), as the reader's buffer is by a NUL. */
+struct map {
+    const char *p; /* NULL: not mapped */
+    size_t len;    /* the file's size when opened */
+    size_t span;   /* bytes mapped, zeros included */
+    size_t pos;    /* next unread byte */
+    size_t line;   /* lines read (1-based number of the last) */
+    size_t torn;
+    size_t drop; /* pages below it were given back */
+    size_t keep; /* the join window's size (window_size) */
+    char err[512];
+};
+
 struct src {
     const char *name; /* as given, for messages */
     struct har_reader *r;
@@ -53,8 +74,131 @@ struct src {
     size_t pending_len;
     long long pending_off;
     int fd; /* for pread: the file or its spool; -1 */
+    struct map m;
     struct jarena ids;
 };
+
+static size_t window_size(void);
+
+static bool map_open(struct map *m, int fd)
+{
+    struct stat sb;
+    long pg = sysconf(_SC_PAGESIZE);
+    memset(m, 0, sizeof *m);
+    if (pg <= 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+        (unsigned long long)sb.st_size > SIZE_MAX / 2)
+        return false;
+    size_t len = (size_t)sb.st_size, span = (len / (size_t)pg + 2) * (size_t)pg;
+    void *base = mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return false;
+    if (mmap(base, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        munmap(base, span);
+        return false;
+    }
+    m->p = base;
+    m->len = len;
+    m->span = span;
+    return true;
+}
+
+static void map_close(struct map *m)
+{
+    if (m->p) munmap((void *)m->p, m->span);
+    m->p = NULL;
+}
+
+/* Pages more than keep..2*keep bytes behind the reading (keep: the join
+ * window's size, 4 MB unless CUTOVER_JOIN_WINDOW says) are given back
+ * (MADV_DONTNEED): the resident set stays bounded, whatever the file's
+ * size. A record wanted from there (a partner far behind, what is left at
+ * the end) is read with pread instead: touching the mapping would map it
+ * again, up to 2 MB a fault (large folios). Lines handed on just before
+ * are far above that line; touching one given back would only cost a
+ * fault: this is about memory, never correctness. */
+static void map_drop_behind(struct map *m)
+{
+    if (m->pos - m->drop < 2 * m->keep) return;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), to = (m->pos - m->keep) / pg * pg;
+    if (to <= m->drop) return;
+    madvise((void *)(m->p + m->drop), to - m->drop, MADV_DONTNEED);
+    m->drop = to;
+}
+
+static bool json_complete(const char *p, size_t n)
+{
+    struct jscan s;
+    jscan_init(&s, p, n);
+    return jscan_skip(&s) && jscan_done(&s);
+}
+
+/* har_reader_next_line's next line (see its read_line): blank lines and a
+ * CR before the newline dropped, an over-long line refused, a last line
+ * without its newline taken when it is a whole JSON value and otherwise
+ * counted as torn. */
+static enum cut_err map_line(struct map *m, const char *name, const char **line, size_t *n,
+                             long long *off)
+{
+    m->err[0] = '\0';
+    map_drop_behind(m);
+    while (m->pos < m->len) {
+        const char *start = m->p + m->pos;
+        size_t avail = m->len - m->pos, o = m->pos;
+        const char *nl = memchr(start, '\n', avail);
+        if (!nl) { /* the last line, without its newline */
+            m->pos = m->len;
+            if (avail > HAR_DEFAULT_MAX_LINE) {
+                snprintf(m->err, sizeof m->err, "%s:%zu: line longer than %zu bytes", name,
+                         m->line + 1, HAR_DEFAULT_MAX_LINE);
+                return CUT_EPARSE;
+            }
+            if (json_complete(start, avail)) {
+                m->line++;
+                *line = start;
+                *n = avail;
+                *off = (long long)o;
+                return CUT_OK;
+            }
+            if (strspn(start, " \t\r") < avail) {
+                m->line++;
+                m->torn++;
+                snprintf(m->err, sizeof m->err,
+                         "%s:%zu: last line is incomplete (torn write?), skipped", name, m->line);
+            }
+            return CUT_EOF;
+        }
+        size_t len = (size_t)(nl - start);
+        m->pos += len + 1;
+        m->line++;
+        if (len > HAR_DEFAULT_MAX_LINE) {
+            snprintf(m->err, sizeof m->err, "%s:%zu: line longer than %zu bytes", name, m->line,
+                     HAR_DEFAULT_MAX_LINE);
+            return CUT_EPARSE;
+        }
+        if (len && start[len - 1] == '\r') len--;
+        if (len == 0) continue;
+        *line = start;
+        *n = len;
+        *off = (long long)o;
+        return CUT_OK;
+    }
+    return CUT_EOF;
+}
+
+/* The reader's error, line number and torn count, mapped or not. */
+static const char *src_error(const struct src *s)
+{
+    return s->m.p ? s->m.err : har_reader_error(s->r);
+}
+
+static size_t src_lineno(const struct src *s)
+{
+    return s->m.p ? s->m.line : har_reader_line(s->r);
+}
+
+static size_t src_torn(const struct src *s)
+{
+    return s->m.p ? s->m.torn : har_reader_torn(s->r);
+}
 
 static int make_temp(char *path, size_t n)
 {
@@ -93,6 +237,7 @@ static enum cut_err src_line(struct src *s, const char **line, size_t *n, long l
         s->pending = NULL;
         return CUT_OK;
     }
+    if (s->m.p) return map_line(&s->m, s->name, line, n, off);
     return har_reader_next_line(s->r, line, n, off);
 }
 
@@ -247,6 +392,12 @@ static enum cut_err src_open(struct src *s, const char *path, char *err, size_t 
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
             return CUT_EIO;
         }
+        if (map_open(&s->m, s->fd)) { /* read again from the start, mapped */
+            s->m.keep = window_size();
+            s->pending = NULL;
+            har_reader_free(s->r);
+            s->r = NULL;
+        }
     }
     return CUT_OK;
 }
@@ -254,6 +405,7 @@ static enum cut_err src_open(struct src *s, const char *path, char *err, size_t 
 static void src_close(struct src *s)
 {
     har_reader_free(s->r);
+    map_close(&s->m);
     if (s->fd >= 0) close(s->fd);
     jarena_release(&s->ids);
 }
@@ -287,6 +439,7 @@ struct index {
      * or in the reader's buffer; valid until this index reads again. */
     const char *rec;
     size_t recn;
+    bool kept; /* rec is in the mapping (stays valid) */
 };
 
 #define WIN_MAX ((size_t)4 << 20)
@@ -345,6 +498,11 @@ static enum cut_err index_read(struct index *ix, const struct slot *sl)
 {
     enum cut_err e;
     ix->recn = sl->len;
+    ix->kept = ix->src->m.p && sl->off >= ix->src->m.drop;
+    if (ix->kept) {
+        ix->rec = ix->src->m.p + sl->off;
+        return CUT_OK;
+    }
     if (sl->off >= ix->win_off && sl->off + sl->len <= ix->win_off + ix->win.len) {
         ix->rec = ix->win.data + (sl->off - ix->win_off);
         return CUT_OK;
@@ -455,17 +613,16 @@ static enum cut_err src_record(struct src *s, struct join_stats *st, const char 
         enum cut_err e = src_line(s, line, n, off);
         if (e == CUT_EOF) return e;
         if (e == CUT_EPARSE) {
-            warn_bad(st, har_reader_error(s->r));
+            warn_bad(st, src_error(s));
             continue;
         }
         if (e) {
-            snprintf(err, errlen, "%s", har_reader_error(s->r));
+            snprintf(err, errlen, "%s", src_error(s));
             return e;
         }
         if (!join_line_id(&s->ids, *line, *n, id, idlen)) return CUT_OK;
         char why[600];
-        snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name,
-                 har_reader_line(s->r));
+        snprintf(why, sizeof why, "%s:%zu: record has no readable _id", s->name, src_lineno(s));
         warn_bad(st, why);
     }
 }
@@ -508,9 +665,9 @@ static enum cut_err index_step(struct index *ix, struct join_stats *st, const ch
     enum cut_err e = src_record(s, st, &line, &n, &off, id, idlen, err, errlen);
     if (e == CUT_EOF) {
         ix->done = true;
-        if (har_reader_torn(s->r)) {
+        if (src_torn(s)) {
             st->torn++;
-            log_warn("%s", har_reader_error(s->r));
+            log_warn("%s", src_error(s));
         }
         if (spool_flush(ix)) {
             snprintf(err, errlen, "%s: cannot write the spool: %s", s->name, strerror(errno));
@@ -530,7 +687,7 @@ static enum cut_err index_step(struct index *ix, struct join_stats *st, const ch
         }
         ix->spool_off += n + 1;
     }
-    if ((e = win_add(ix, line, n, (uint64_t)off))) {
+    if (!s->m.p && (e = win_add(ix, line, n, (uint64_t)off))) {
         snprintf(err, errlen, "%s: %s", s->name, cutover_strerror(e));
         return e;
     }
@@ -584,6 +741,7 @@ static enum cut_err index_take_lazy(struct index *ix, struct join_stats *st, con
         ix->s[at].flags |= 2;
         ix->rec = line;
         ix->recn = n;
+        ix->kept = ix->src->m.p != NULL;
         *found = true;
     }
     return e;
@@ -598,9 +756,9 @@ static void index_free(struct index *ix)
 }
 
 static enum cut_err call_one(join_one_fn fn, const struct join_sink *k, struct join_stats *st,
-                             const char *name, const char *l, size_t n)
+                             const char *name, const char *l, size_t n, bool kept)
 {
-    enum cut_err e = fn(k->ctx, l, n);
+    enum cut_err e = fn(k->ctx, l, n, kept ? CMP_KEEP_B : 0);
     if (e == CUT_EPARSE) {
         char why[600];
         snprintf(why, sizeof why, "%s: bad record skipped", name);
@@ -617,7 +775,7 @@ static enum cut_err drain(struct index *ix, join_one_fn fn, const struct join_si
     for (size_t j = 0; j < ix->cap; j++) {
         if ((ix->s[j].flags & 3) != 1) continue;
         enum cut_err e = index_read(ix, &ix->s[j]);
-        if (!e) e = call_one(fn, k, st, ix->src->name, ix->rec, ix->recn);
+        if (!e) e = call_one(fn, k, st, ix->src->name, ix->rec, ix->recn, ix->kept);
         if (e) return e;
     }
     return CUT_OK;
@@ -652,12 +810,17 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
         }
         const char *sl = sfound ? j->sx.rec : NULL;
         size_t sn = sfound ? j->sx.recn : 0;
+        /* a mapped side's lines stay where they are until the end */
+        bool skept = s->m.p != NULL, ikept = j->ix.kept;
         if (!found) {
-            e = call_one(j->flip ? k->missing : k->extra, k, st, s->name, line, n);
+            e = call_one(j->flip ? k->missing : k->extra, k, st, s->name, line, n, skept);
         } else {
             const char *bl = j->flip ? line : j->ix.rec, *cl = j->flip ? j->ix.rec : line;
             size_t bn = j->flip ? n : j->ix.recn, cn = j->flip ? j->ix.recn : n;
-            e = k->pair(k->ctx, bl, bn, cl, cn, sl, sn);
+            unsigned keep = (j->flip ? skept : ikept) ? CMP_KEEP_B : 0;
+            keep |= (j->flip ? ikept : skept) ? CMP_KEEP_C : 0;
+            keep |= sfound && j->sx.kept ? CMP_KEEP_S : 0;
+            e = k->pair(k->ctx, bl, bn, cl, cn, sl, sn, keep);
             if (e == CUT_EPARSE) {
                 warn_bad(st, "a record pair could not be read; skipped");
                 e = CUT_OK;
@@ -665,9 +828,9 @@ static enum cut_err stream(struct joiner *j, const struct join_sink *k, struct j
         }
         if (e) return e;
     }
-    if (har_reader_torn(s->r)) {
+    if (src_torn(s)) {
         st->torn++;
-        log_warn("%s", har_reader_error(s->r));
+        log_warn("%s", src_error(s));
     }
     return CUT_OK;
 }
@@ -710,6 +873,10 @@ enum cut_err join_run(const char *base, const char *cand, const char *sec,
     if (!e) e = stream(&j, k, st, err, errlen);
     if (!e) e = index_finish(&j.ix, st, err, errlen);
     if (!e) e = drain(&j.ix, j.flip ? k->extra : k->missing, k, st);
+    if (k->end) { /* always: the sink may hold mapped lines, unmapped below */
+        enum cut_err ee = k->end(k->ctx);
+        if (!e) e = ee;
+    }
     *(j.flip ? &st->dup_candidate : &st->dup_baseline) += j.ix.dups;
     st->dup_secondary = j.sx.dups;
     if (e && !*err) snprintf(err, errlen, "join failed: %s", cutover_strerror(e));

@@ -230,22 +230,29 @@ struct run {
 };
 
 static enum cut_err on_pair(void *ctx, const char *bl, size_t bn, const char *cl, size_t cn,
-                            const char *sl, size_t sn)
+                            const char *sl, size_t sn, unsigned keep)
 {
     struct run *r = ctx;
-    return cmp_pool_add(r->pool, CMP_ITEM_PAIR, bl, bn, cl, cn, sl, sn);
+    return cmp_pool_add(r->pool, CMP_ITEM_PAIR, bl, bn, cl, cn, sl, sn, keep);
 }
 
-static enum cut_err on_missing(void *ctx, const char *l, size_t n)
+static enum cut_err on_missing(void *ctx, const char *l, size_t n, unsigned keep)
 {
     struct run *r = ctx;
-    return cmp_pool_add(r->pool, CMP_ITEM_MISSING, l, n, NULL, 0, NULL, 0);
+    return cmp_pool_add(r->pool, CMP_ITEM_MISSING, l, n, NULL, 0, NULL, 0, keep);
 }
 
-static enum cut_err on_extra(void *ctx, const char *l, size_t n)
+static enum cut_err on_extra(void *ctx, const char *l, size_t n, unsigned keep)
 {
     struct run *r = ctx;
-    return cmp_pool_add(r->pool, CMP_ITEM_EXTRA, l, n, NULL, 0, NULL, 0);
+    return cmp_pool_add(r->pool, CMP_ITEM_EXTRA, l, n, NULL, 0, NULL, 0, keep);
+}
+
+/* The join's end: every item counted before its mapped lines go. */
+static enum cut_err on_end(void *ctx)
+{
+    struct run *r = ctx;
+    return cmp_pool_drain(r->pool);
 }
 
 /* An item the pool could not read: warned about and counted as the join
@@ -323,7 +330,7 @@ static int run(struct cmp_opts *o)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     cmp_init(&c, o);
     jarena_init(&r.arena, 0);
-    struct join_sink sink = {on_pair, on_missing, on_extra, &r};
+    struct join_sink sink = {on_pair, on_missing, on_extra, &r, on_end};
     char err[1024] = "";
     enum cut_err e = cmp_pool_new(&r.pool, &c, pool_threads(), on_bad, &r);
     if (!e) e = join_run(o->baseline, o->candidate, o->secondary, &sink, &st, err, sizeof err);

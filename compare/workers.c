@@ -1,9 +1,10 @@
 /* workers.c: pairs are read and diffed on a small pool of threads while the
  * join goes on; what they found is counted on the caller's thread in the
  * order the pairs came, so the report is the same as with no thread at all.
- * Items travel in batches (a ring of them), each with its own copy of the
- * lines and its own arena; the caller also works batches itself while it
- * waits. Owns the threads, the ring and each worker's struct cmp. */
+ * Items travel in batches (a ring of them), each with its own arena and
+ * its own copy of the lines the caller does not keep (a mapped input's are
+ * kept); the caller also works batches itself while it waits. Owns the
+ * threads, the ring and each worker's struct cmp. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ struct batch {
     int state;
     size_t n;
     struct cmp_item items[BATCH];
-    size_t off[BATCH][3]; /* line offsets in lines while filling */
+    size_t off[BATCH][3];       /* line offsets in lines while filling */
+    const char *kept[BATCH][3]; /* lines the caller keeps (not copied), or NULL */
     struct buf lines;
     struct jarena arena;
     enum cut_err fault; /* of the work half */
@@ -166,9 +168,11 @@ static void seal(struct cmp_pool *p, struct batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         struct cmp_item *it = &b->items[i];
-        it->bl = b->lines.data + b->off[i][0];
-        it->cl = b->off[i][1] != SIZE_MAX ? b->lines.data + b->off[i][1] : NULL;
-        it->sl = b->off[i][2] != SIZE_MAX ? b->lines.data + b->off[i][2] : NULL;
+        const char **l[3] = {&it->bl, &it->cl, &it->sl};
+        for (int k = 0; k < 3; k++)
+            *l[k] = b->kept[i][k]              ? b->kept[i][k]
+                    : b->off[i][k] != SIZE_MAX ? b->lines.data + b->off[i][k]
+                                               : NULL;
     }
     pthread_mutex_lock(&p->mu);
     b->state = B_QUEUED;
@@ -177,14 +181,20 @@ static void seal(struct cmp_pool *p, struct batch *b)
     p->head = (p->head + 1) % RING;
 }
 
-static enum cut_err put_line(struct batch *b, const char *l, size_t n, size_t *off)
+/* Line k of the item being filled: kept as it is when the caller keeps it
+ * (bit k of keep), else copied into the batch. */
+static enum cut_err put_line(struct batch *b, int k, unsigned keep, const char *l, size_t n)
 {
-    *off = b->lines.len;
+    if (keep & (1u << k)) {
+        b->kept[b->n][k] = l;
+        return CUT_OK;
+    }
+    b->off[b->n][k] = b->lines.len;
     return buf_append(&b->lines, l, n);
 }
 
 enum cut_err cmp_pool_add(struct cmp_pool *p, int what, const char *bl, size_t bn, const char *cl,
-                          size_t cn, const char *sl, size_t sn)
+                          size_t cn, const char *sl, size_t sn, unsigned keep)
 {
     struct batch *b = &p->ring[p->head];
     /* the ring is full: count the oldest batch to free its place */
@@ -199,11 +209,13 @@ enum cut_err cmp_pool_add(struct cmp_pool *p, int what, const char *bl, size_t b
     it->bn = bn;
     it->cn = cl ? cn : 0;
     it->sn = sl ? sn : 0;
-    size_t *off = b->off[b->n];
-    off[1] = off[2] = SIZE_MAX;
-    enum cut_err e = put_line(b, bl, bn, &off[0]);
-    if (!e && cl) e = put_line(b, cl, cn, &off[1]);
-    if (!e && sl) e = put_line(b, sl, sn, &off[2]);
+    for (int k = 0; k < 3; k++) {
+        b->off[b->n][k] = SIZE_MAX;
+        b->kept[b->n][k] = NULL;
+    }
+    enum cut_err e = put_line(b, 0, keep, bl, bn);
+    if (!e && cl) e = put_line(b, 1, keep, cl, cn);
+    if (!e && sl) e = put_line(b, 2, keep, sl, sn);
     if (e) return e;
     if (++b->n == BATCH) seal(p, b);
     return CUT_OK;

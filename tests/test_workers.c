@@ -1,12 +1,14 @@
 /* test_workers.c: compare/workers.c: pairs worked on threads and counted in
  * their order give the same report.json as pairs compared one by one on
- * the caller's thread, bad records included and counted once each. */
+ * the caller's thread, bad records included and counted once each, and
+ * whether its lines are copied or kept by the caller. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../compare/compare.h"
@@ -49,9 +51,13 @@ static void on_bad(void *ctx, int what)
 }
 
 /* report.json of PAIRS pairs (and a few one-sided records) through a pool
- * of the given threads; the caller frees the text. */
-static char *report(int threads, int *bad)
+ * of the given threads; the caller frees the text. With keep, every line
+ * is a memory of its own, kept until the pool is drained and handed over
+ * as kept (CMP_KEEP_*, not copied). */
+static char *report(int threads, bool keep, int *bad)
 {
+    char *kept[2 * PAIRS];
+    size_t nkept = 0;
     struct cmp_opts o;
     struct cmp c;
     struct cmp_pool *p;
@@ -67,12 +73,23 @@ static char *report(int threads, int *bad)
         line(&x, i, true);
         int what = i % 50 == 7 ? CMP_ITEM_MISSING : i % 50 == 8 ? CMP_ITEM_EXTRA : CMP_ITEM_PAIR;
         const struct buf *one = what == CMP_ITEM_EXTRA ? &x : &b;
+        const char *bl = b.data, *xl = x.data, *ol = one->data;
+        unsigned k = 0;
+        if (keep) {
+            bl = ol = kept[nkept++] = strndup(b.data, b.len);
+            xl = kept[nkept++] = strndup(x.data, x.len);
+            if (what == CMP_ITEM_EXTRA) ol = xl;
+            assert_non_null(bl);
+            assert_non_null(xl);
+            k = CMP_KEEP_B | CMP_KEEP_C;
+        }
         if (what == CMP_ITEM_PAIR)
-            assert_int_equal(cmp_pool_add(p, what, b.data, b.len, x.data, x.len, NULL, 0), CUT_OK);
+            assert_int_equal(cmp_pool_add(p, what, bl, b.len, xl, x.len, NULL, 0, k), CUT_OK);
         else
-            assert_int_equal(cmp_pool_add(p, what, one->data, one->len, NULL, 0, NULL, 0), CUT_OK);
+            assert_int_equal(cmp_pool_add(p, what, ol, one->len, NULL, 0, NULL, 0, k & 1), CUT_OK);
     }
     assert_int_equal(cmp_pool_drain(p), CUT_OK);
+    for (size_t i = 0; i < nkept; i++) free(kept[i]);
     cmp_pool_free(p);
     assert_int_equal(cmp_finish(&c), CUT_OK);
     memcpy(c.started, "2024-01-01T00:00:00Z", 21);
@@ -91,14 +108,16 @@ static void test_threads_give_the_same_report(void **state)
 {
     (void)state;
     int bad0, bad;
-    char *one = report(0, &bad0);
+    char *one = report(0, false, &bad0);
     assert_non_null(strstr(one, "\"path\":\"$.n\"")); /* real differences were found */
     assert_int_equal(bad0, 8); /* i % 97 == 5 below 700: 5, 102, ... 684, all pairs */
-    for (int t = 1; t <= 3; t++) {
-        char *r = report(t, &bad);
-        assert_string_equal(r, one);
-        assert_int_equal(bad, bad0);
-        free(r);
+    for (int t = 0; t <= 3; t++) {
+        for (int keep = t == 0; keep < 2; keep++) {
+            char *r = report(t, keep, &bad);
+            assert_string_equal(r, one);
+            assert_int_equal(bad, bad0);
+            free(r);
+        }
     }
     free(one);
 }

@@ -40,6 +40,10 @@ open(t + "/near.jsonl", "w").write("\n".join(near) + "\n")
 messy = base[:100] + [base[7], "", "{not json", '{"x":1}'] + base[100:] + [base[3][:50]]
 open(t + "/messy-base.jsonl", "w").write("\n".join(messy))
 open(t + "/dup-cand.jsonl", "w").write("\n".join(cand[:50] + [cand[10]] + cand[50:]) + "\n")
+# CR LF ends, a blank line, two that are not records (spaces; a CR left
+# after the CR LF's is taken away), a last record without its newline
+crlf = base[:60] + ["", "  ", "\r"] + base[60:]
+open(t + "/crlf-base.jsonl", "w", newline="").write("\r\n".join(crlf))
 PY
 
 # run NAME ARGS...: report in $T/NAME.json, exit status checked later
@@ -67,6 +71,12 @@ cat "$T/baseline.jsonl" | CUTOVER_JOIN_WINDOW=1 run flipped_win - "$T/shuffled.j
 cat "$T/dup-cand.jsonl" | CUTOVER_JOIN_WINDOW=6000 run messy_pipe_win "$T/messy-base.jsonl" -
 cat "$T/dup-cand.jsonl" | run messy_pipe "$T/messy-base.jsonl" -
 cat "$T/messy-base.jsonl" | run messy_flipped - "$T/dup-cand.jsonl"
+# A regular file is mapped and its lines split there, a pipe's by the HAR
+# reader: they must take the same lines (window 1: every page behind the
+# reading is given back at once, and partners are read again).
+run crlf "$T/crlf-base.jsonl" "$T/shuffled.jsonl"
+cat "$T/crlf-base.jsonl" | run crlf_pipe - "$T/shuffled.jsonl"
+CUTOVER_JOIN_WINDOW=1 run crlf_win "$T/crlf-base.jsonl" "$T/shuffled.jsonl"
 
 # same A B: the reports are byte for byte the same once the input names,
 # the time and the duration are taken out
@@ -108,6 +118,8 @@ same ordered shuffled_win
 same ordered shuffled_pipe_win
 same ordered flipped_win
 same messy messy_pipe_win
+same crlf crlf_pipe
+same crlf crlf_win
 
 # The messy inputs were counted, not dropped: the duplicated ids, the bad
 # lines (not JSON, no _id) and the torn line.
@@ -125,5 +137,14 @@ if m["totals"]["compared"] != o["totals"]["compared"]:
 PY
 grep -q "last line is incomplete" "$T/messy.err" || fail "no warning for the torn line"
 grep -q "no readable _id" "$T/messy.err" || fail "no warning for the record without _id"
-echo "compare_join: 11 orders, inputs and windows agree" >&2
+[ "$(sed "s|$T/crlf-base.jsonl|-|" "$T/crlf.err")" = "$(cat "$T/crlf_pipe.err")" ] ||
+    fail "crlf: warnings differ between file and pipe"
+python3 - "$T/crlf.json" "$T/ordered.json" <<'PY' || fail "crlf counts"
+import json, sys
+c, o = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+if (c["totals"]["compared"], c["totals"]["bad_lines"]) != (o["totals"]["compared"], 2):
+    print("crlf: compared %d bad %d" % (c["totals"]["compared"], c["totals"]["bad_lines"]), file=sys.stderr)
+    sys.exit(1)
+PY
+echo "compare_join: 14 orders, inputs and windows agree" >&2
 exit 0

@@ -250,6 +250,50 @@ static void test_arena_cap_is_enforced(void **state)
     jarena_release(&ar);
 }
 
+/* jv_str_scan on string bodies whose end falls at every place of the
+ * 16-byte blocks it reads: plain bytes, then the piece that decides, then
+ * more bytes. Each body is in a buffer of its exact size (no reading past
+ * it under ASan). */
+static void check_scan(const char *plain, size_t k, const char *piece, size_t pn, size_t tail,
+                       size_t want, bool want_esc)
+{
+    size_t n = k + pn + tail;
+    char *b = malloc(n ? n : 1);
+    assert_non_null(b);
+    memcpy(b, plain, k);
+    memcpy(b + k, piece, pn);
+    memset(b + k + pn, 'z', tail);
+    bool esc = !want_esc;
+    size_t got = jv_str_scan(b, n, &esc);
+    assert_int_equal(got, want);
+    if (want != SIZE_MAX) assert_int_equal(esc, want_esc);
+    free(b);
+}
+
+static void test_string_scan_at_every_block_place(void **state)
+{
+    (void)state;
+    char plain[100];
+    memset(plain, 'a', sizeof plain);
+    plain[7] = (char)0xC3; /* UTF-8 is not the scan's business */
+    plain[8] = (char)0xA9;
+    for (size_t k = 0; k <= 80; k++) {
+        const size_t tails[] = {0, 1, 15, 40};
+        for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+            size_t tl = tails[t];
+            check_scan(plain, k, "\"", 1, tl, k, false);
+            check_scan(plain, k, "\\\"abc\"", 6, tl, k + 5, true);
+            check_scan(plain, k, "\\\\\"", 3, tl, k + 2, true);
+            check_scan(plain, k, "\\u00e9\"", 7, tl, k + 6, true);
+            check_scan(plain, k, "\\q\"", 3, tl, SIZE_MAX, false);
+            check_scan(plain, k, "\\u00g9\"", 7, tl, SIZE_MAX, false);
+            check_scan(plain, k, "\x01\"", 2, tl, SIZE_MAX, false);
+        }
+        check_scan(plain, k, "", 0, 0, SIZE_MAX, false);     /* no closing quote */
+        check_scan(plain, k, "\\\"", 2, 0, SIZE_MAX, false); /* an escaped one only */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_hash_is_consistent_with_equality),
         cmocka_unit_test(test_diff_stops_at_its_limit),
         cmocka_unit_test(test_arena_cap_is_enforced),
+        cmocka_unit_test(test_string_scan_at_every_block_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

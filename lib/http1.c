@@ -54,27 +54,28 @@ static inline bool word_ieq(uint64_t x, uint64_t y)
 static inline bool ieq(const char *a, size_t alen, const char *lit, size_t litlen)
 {
     if (alen != litlen) return false;
+    size_t n = litlen;
     uint64_t x, y;
-    if (alen >= 8) {
-        for (size_t i = 0; alen - i > 8; i += 8) {
+    if (n >= 8) {
+        for (size_t i = 0; n - i > 8; i += 8) {
             memcpy(&x, a + i, 8);
             memcpy(&y, lit + i, 8);
             if (!word_ieq(x, y)) return false;
         }
-        memcpy(&x, a + alen - 8, 8); /* the last 8, overlapping */
-        memcpy(&y, lit + alen - 8, 8);
+        memcpy(&x, a + n - 8, 8); /* the last 8, overlapping */
+        memcpy(&y, lit + n - 8, 8);
         return word_ieq(x, y);
     }
-    if (alen >= 4) { /* two 4-byte halves, overlapping when alen < 8 */
+    if (n >= 4) { /* two 4-byte halves, overlapping when n < 8 */
         uint32_t xl, xh, yl, yh;
         memcpy(&xl, a, 4);
-        memcpy(&xh, a + alen - 4, 4);
+        memcpy(&xh, a + n - 4, 4);
         memcpy(&yl, lit, 4);
-        memcpy(&yh, lit + alen - 4, 4);
+        memcpy(&yh, lit + n - 4, 4);
         return word_ieq(xl | (uint64_t)xh << 32, yl | (uint64_t)yh << 32);
     }
     x = y = 0;
-    for (size_t i = 0; i < alen; i++) {
+    for (size_t i = 0; i < n; i++) {
         x |= (uint64_t)(unsigned char)a[i] << (8 * i);
         y |= (uint64_t)(unsigned char)lit[i] << (8 * i);
     }

@@ -19,31 +19,66 @@
 
 /* ---- writer ---- */
 
+/* The writer's punctuation is most of its appends: inline, so that the
+ * copy of a literal is a few moves rather than a call to buf_append and
+ * one to memcpy. */
+__attribute__((always_inline)) static inline enum cut_err put_lit(struct buf *b, const char *s,
+                                                                  size_t n)
+{
+    if (b->cap - b->len <= n || b->max) return buf_append(b, s, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return CUT_OK;
+}
+
+__attribute__((always_inline)) static inline enum cut_err put_ch(struct buf *b, char c)
+{
+    if (b->cap - b->len <= 1 || b->max) return buf_putc(b, c);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return CUT_OK;
+}
+
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         enum cut_err e_ = (expr);                                                                  \
         if (e_) return e_;                                                                         \
     } while (0)
 
-static enum cut_err put_headers(struct buf *b, const struct headers *h)
+/* The first Content-Type and Location of a header list, found while it is
+ * written (as headers_get would find them) instead of by two more passes. */
+struct known_headers {
+    const struct header *ct, *loc;
+};
+
+static bool named_lit(const struct header *hd, size_t nlen, const char *lit, size_t litlen)
 {
-    TRY(buf_putc(b, '['));
+    return nlen == litlen && strcasecmp(hd->name, lit) == 0;
+}
+
+static enum cut_err put_headers(struct buf *b, const struct headers *h, struct known_headers *k)
+{
+    k->ct = k->loc = NULL;
+    TRY(put_ch(b, '['));
     for (size_t i = 0; i < h->n; i++) {
         /* name and value are one allocation (exchange.h): the name's
          * length is where the value starts. */
         const struct header *hd = &h->v[i];
-        if (i) TRY(buf_putc(b, ','));
-        TRY(jsonw_name_value(b, hd->name, (size_t)(hd->value - hd->name - 1), hd->value,
-                             strlen(hd->value)));
+        size_t nlen = (size_t)(hd->value - hd->name - 1);
+        if (!k->ct && named_lit(hd, nlen, "Content-Type", 12)) k->ct = hd;
+        if (!k->loc && named_lit(hd, nlen, "Location", 8)) k->loc = hd;
+        if (i) TRY(put_ch(b, ','));
+        TRY(jsonw_name_value(b, hd->name, nlen, hd->value, strlen(hd->value)));
     }
-    return buf_putc(b, ']');
+    return put_ch(b, ']');
 }
 
 /* HAR's queryString: the target's query split on '&', names and values
  * percent-decoded. */
 static enum cut_err put_query(struct buf *b, const char *target)
 {
-    TRY(buf_putc(b, '['));
+    TRY(put_ch(b, '['));
     const char *q = target ? strchr(target, '?') : NULL;
     struct buf tmp = BUF_INIT;
     enum cut_err e = CUT_OK;
@@ -56,104 +91,104 @@ static enum cut_err put_query(struct buf *b, const char *target)
             if (amp > p) {
                 const char *eq = memchr(p, '=', (size_t)(amp - p));
                 const char *nend = eq ? eq : amp;
-                e = buf_append(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
+                e = put_lit(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
                 first = 0;
                 buf_reset(&tmp);
                 if (!e) e = text_pct_decode(&tmp, p, (size_t)(nend - p), true);
                 if (!e) e = jsonw_str(b, tmp.data, tmp.len);
-                if (!e) e = buf_append(b, ",\"value\":", 9);
+                if (!e) e = put_lit(b, ",\"value\":", 9);
                 buf_reset(&tmp);
                 if (!e && eq) e = text_pct_decode(&tmp, eq + 1, (size_t)(amp - eq - 1), true);
                 if (!e) e = jsonw_str(b, tmp.data, tmp.len);
-                if (!e) e = buf_putc(b, '}');
+                if (!e) e = put_ch(b, '}');
             }
             p = amp + 1;
         }
     }
     buf_free(&tmp);
-    return e ? e : buf_putc(b, ']');
+    return e ? e : put_ch(b, ']');
 }
 
 /* "text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
 static enum cut_err put_text(struct buf *b, const struct buf *body, const char *enc_key)
 {
-    TRY(buf_append(b, "\"text\":", 7));
+    TRY(put_lit(b, "\"text\":", 7));
     enum cut_err e = jsonw_utf8(b, body->data, body->len);
     if (e != CUT_EPARSE) return e;
-    TRY(buf_putc(b, '"'));
+    TRY(put_ch(b, '"'));
     TRY(text_b64_encode(b, body->data, body->len));
-    TRY(buf_append(b, "\",", 2));
+    TRY(put_lit(b, "\",", 2));
     TRY(jsonw_key(b, enc_key));
-    return buf_append(b, "\"base64\"", 8);
+    return put_lit(b, "\"base64\"", 8);
 }
 
-static const char *mime_of(const struct headers *h)
+static const char *mime_of(const struct known_headers *k)
 {
-    const struct header *ct = headers_get(h, "Content-Type");
-    return ct ? ct->value : "";
+    return k->ct ? k->ct->value : "";
 }
 
 static enum cut_err put_request(struct buf *b, const struct http_request *r)
 {
-    TRY(buf_append(b, "\"request\":{\"method\":", 20));
+    struct known_headers k;
+    TRY(put_lit(b, "\"request\":{\"method\":", 20));
     TRY(jsonw_cstr(b, r->method ? r->method : ""));
-    TRY(buf_append(b, ",\"url\":", 7));
+    TRY(put_lit(b, ",\"url\":", 7));
     TRY(jsonw_cstr(b, r->url ? r->url : (r->target ? r->target : "")));
-    TRY(buf_append(b, ",\"httpVersion\":", 15));
+    TRY(put_lit(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : "HTTP/1.1"));
-    TRY(buf_append(b, ",\"cookies\":[],\"headers\":", 24));
-    TRY(put_headers(b, &r->headers));
-    TRY(buf_append(b, ",\"queryString\":", 15));
+    TRY(put_lit(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_headers(b, &r->headers, &k));
+    TRY(put_lit(b, ",\"queryString\":", 15));
     TRY(put_query(b, r->target));
-    TRY(buf_append(b, ",\"headersSize\":", 15));
+    TRY(put_lit(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
-    TRY(buf_append(b, ",\"bodySize\":", 12));
+    TRY(put_lit(b, ",\"bodySize\":", 12));
     TRY(jsonw_i64(b, r->has_body ? (r->body_size >= 0 ? r->body_size : (int64_t)r->body.len) : 0));
     if (r->target) {
-        TRY(buf_append(b, ",\"_target\":", 11));
+        TRY(put_lit(b, ",\"_target\":", 11));
         TRY(jsonw_cstr(b, r->target));
     }
     if (r->has_body) {
-        TRY(buf_append(b, ",\"postData\":{\"mimeType\":", 24));
-        TRY(jsonw_cstr(b, mime_of(&r->headers)));
-        TRY(buf_putc(b, ','));
+        TRY(put_lit(b, ",\"postData\":{\"mimeType\":", 24));
+        TRY(jsonw_cstr(b, mime_of(&k)));
+        TRY(put_ch(b, ','));
         TRY(put_text(b, &r->body, "_encoding"));
-        if (r->body_truncated) TRY(buf_append(b, ",\"_truncated\":true", 18));
-        TRY(buf_putc(b, '}'));
+        if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
+        TRY(put_ch(b, '}'));
     }
-    return buf_putc(b, '}');
+    return put_ch(b, '}');
 }
 
 static enum cut_err put_response(struct buf *b, const struct http_response *r)
 {
-    const struct header *loc = headers_get(&r->headers, "Location");
+    struct known_headers k;
     int64_t csize = r->content_size >= 0 ? r->content_size : (int64_t)r->body.len;
-    TRY(buf_append(b, "\"response\":{\"status\":", 21));
+    TRY(put_lit(b, "\"response\":{\"status\":", 21));
     TRY(jsonw_i64(b, r->status));
-    TRY(buf_append(b, ",\"statusText\":", 14));
+    TRY(put_lit(b, ",\"statusText\":", 14));
     TRY(jsonw_cstr(b, r->reason ? r->reason : ""));
-    TRY(buf_append(b, ",\"httpVersion\":", 15));
+    TRY(put_lit(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : (r->status ? "HTTP/1.1" : "")));
-    TRY(buf_append(b, ",\"cookies\":[],\"headers\":", 24));
-    TRY(put_headers(b, &r->headers));
-    TRY(buf_append(b, ",\"content\":{\"size\":", 19));
+    TRY(put_lit(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_headers(b, &r->headers, &k));
+    TRY(put_lit(b, ",\"content\":{\"size\":", 19));
     TRY(jsonw_i64(b, csize));
     if (r->compression) {
-        TRY(buf_append(b, ",\"compression\":", 15));
+        TRY(put_lit(b, ",\"compression\":", 15));
         TRY(jsonw_i64(b, r->body_size >= 0 ? csize - r->body_size : 0));
     }
-    TRY(buf_append(b, ",\"mimeType\":", 12));
-    TRY(jsonw_cstr(b, mime_of(&r->headers)));
-    TRY(buf_putc(b, ','));
+    TRY(put_lit(b, ",\"mimeType\":", 12));
+    TRY(jsonw_cstr(b, mime_of(&k)));
+    TRY(put_ch(b, ','));
     TRY(put_text(b, &r->body, "encoding"));
-    if (r->body_truncated) TRY(buf_append(b, ",\"_truncated\":true", 18));
-    TRY(buf_append(b, "},\"redirectURL\":", 16));
-    TRY(jsonw_cstr(b, loc ? loc->value : ""));
-    TRY(buf_append(b, ",\"headersSize\":", 15));
+    if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
+    TRY(put_lit(b, "},\"redirectURL\":", 16));
+    TRY(jsonw_cstr(b, k.loc ? k.loc->value : ""));
+    TRY(put_lit(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
-    TRY(buf_append(b, ",\"bodySize\":", 12));
+    TRY(put_lit(b, ",\"bodySize\":", 12));
     TRY(jsonw_i64(b, r->body_size >= 0 ? r->body_size : (r->status ? (int64_t)r->body.len : -1)));
-    return buf_putc(b, '}');
+    return put_ch(b, '}');
 }
 
 static double nonneg(double v)
@@ -163,48 +198,48 @@ static double nonneg(double v)
 
 enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
 {
-    TRY(buf_append(b, "{\"_id\":", 7));
+    TRY(put_lit(b, "{\"_id\":", 7));
     TRY(jsonw_cstr(b, x->id ? x->id : ""));
-    TRY(buf_append(b, ",\"startedDateTime\":", 19));
+    TRY(put_lit(b, ",\"startedDateTime\":", 19));
     TRY(jsonw_time(b, x->started_us));
-    TRY(buf_append(b, ",\"time\":", 8));
+    TRY(put_lit(b, ",\"time\":", 8));
     TRY(jsonw_ms(b, nonneg(x->send_ms) + nonneg(x->wait_ms) + nonneg(x->receive_ms)));
-    TRY(buf_putc(b, ','));
+    TRY(put_ch(b, ','));
     TRY(put_request(b, &x->req));
-    TRY(buf_putc(b, ','));
+    TRY(put_ch(b, ','));
     TRY(put_response(b, &x->resp));
-    TRY(buf_append(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
+    TRY(put_lit(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
     TRY(jsonw_ms(b, x->send_ms < 0 ? -1 : x->send_ms));
-    TRY(buf_append(b, ",\"wait\":", 8));
+    TRY(put_lit(b, ",\"wait\":", 8));
     TRY(jsonw_ms(b, x->wait_ms < 0 ? -1 : x->wait_ms));
-    TRY(buf_append(b, ",\"receive\":", 11));
+    TRY(put_lit(b, ",\"receive\":", 11));
     TRY(jsonw_ms(b, x->receive_ms < 0 ? -1 : x->receive_ms));
-    TRY(buf_putc(b, '}'));
+    TRY(put_ch(b, '}'));
     if (x->client) {
-        TRY(buf_append(b, ",\"_client\":", 11));
+        TRY(put_lit(b, ",\"_client\":", 11));
         TRY(jsonw_cstr(b, x->client));
     }
     if (x->server) {
-        TRY(buf_append(b, ",\"_server\":", 11));
+        TRY(put_lit(b, ",\"_server\":", 11));
         TRY(jsonw_cstr(b, x->server));
     }
     if (x->flow >= 0) {
-        TRY(buf_append(b, ",\"_flow\":", 9));
+        TRY(put_lit(b, ",\"_flow\":", 9));
         TRY(jsonw_i64(b, x->flow));
     }
     if (x->seq >= 0) {
-        TRY(buf_append(b, ",\"_seq\":", 8));
+        TRY(put_lit(b, ",\"_seq\":", 8));
         TRY(jsonw_i64(b, x->seq));
     }
     if (x->error) {
-        TRY(buf_append(b, ",\"_error\":", 10));
+        TRY(put_lit(b, ",\"_error\":", 10));
         TRY(jsonw_cstr(b, x->error));
     }
     if (x->lag_ms >= 0) {
-        TRY(buf_append(b, ",\"_lag\":", 8));
+        TRY(put_lit(b, ",\"_lag\":", 8));
         TRY(jsonw_ms(b, x->lag_ms));
     }
-    return buf_putc(b, '}');
+    return put_ch(b, '}');
 }
 
 enum cut_err har_write_doc_open(struct buf *b, const char *version)
@@ -329,19 +364,26 @@ static int64_t num_to_i64(double d, int64_t dflt)
     return fabs(d) < 9e18 ? (int64_t)d : dflt;
 }
 
-/* A string value as a slice: of the line itself when it has no escape,
- * else decoded into d. */
-static bool scan_slice(struct scan_ctx *c, struct buf *d, const char **out, size_t *n)
+/* scan_slice's string with escapes, decoded into d. */
+__attribute__((noinline)) static bool decode_slice(struct scan_ctx *c, struct buf *d,
+                                                   const char **out, size_t *n)
 {
-    bool esc;
-    if (!jscan_raw_string(&c->s, out, n, &esc)) return false;
-    if (!esc) return true;
     buf_reset(d);
     if (buf_grow(d, *n)) return bad(c, "out of memory");
     d->len = text_jstr_decode(*out, *n, d->data);
     *out = d->data;
     *n = d->len;
     return true;
+}
+
+/* A string value as a slice: of the line itself when it has no escape,
+ * else decoded into d. Inline: a record's header names and values are
+ * read here, and most have no escape. */
+static inline bool scan_slice(struct scan_ctx *c, struct buf *d, const char **out, size_t *n)
+{
+    bool esc;
+    if (!jscan_raw_string(&c->s, out, n, &esc)) return false;
+    return !esc || decode_slice(c, d, out, n);
 }
 
 /* A string member into *dst (replacing it); anything else is skipped. */
@@ -395,9 +437,9 @@ static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, 
 {
     if (h == c->reuse && h->n < c->spare_headers) {
         struct header *o = &h->v[h->n];
-        size_t on = strlen(o->name);
-        /* name, NUL, value in one allocation (exchange.h): room for both */
-        if (o->value == o->name + on + 1 && nlen + vlen <= on + strlen(o->value)) {
+        /* name, NUL, value and NUL in one allocation, which holds at least
+         * its name, NUL, value (to strlen) and NUL (exchange.c's pair_reuse) */
+        if (nlen + 1 + vlen <= (size_t)(o->value - o->name) + strlen(o->value)) {
             memcpy(o->name, name, nlen);
             o->name[nlen] = '\0';
             o->value = o->name + nlen + 1;
@@ -657,10 +699,32 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
     return false;
 }
 
-/* Lengths first: most keys are told apart without a memcmp. */
+/* Whether a[0..n) == b[0..n): keys are short, so two loads a side that
+ * may overlap (8 bytes from each end, or 4) rather than a call. */
+static inline bool same_short(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+        memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
+        memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* Lengths first: most keys are told apart without comparing bytes. */
 static inline bool field_is(const struct field *f, const char *k, size_t kl)
 {
-    return f->keylen == kl && *k == *f->key && memcmp(k, f->key, kl) == 0;
+    return f->keylen == kl && *k == *f->key && same_short(k, f->key, kl);
 }
 
 /* The field named k (no escapes), or NULL. The search starts at *next, the

@@ -330,8 +330,13 @@ enum cut_err jsonw_ms(struct buf *b, double v)
 {
     /* Past 9e15 ms (285,000 years) llround would overflow: treat as unknown. */
     if (!isfinite(v) || fabs(v) > 9e15) return buf_append(b, "-1", 2);
-    /* Integer thousandths, trailing zeros trimmed: cheap and exact enough. */
-    int64_t t = (int64_t)llround(v * 1000.0);
+    /* Integer thousandths, trailing zeros trimmed: cheap and exact enough.
+     * Rounded half away from zero as llround does, without its call: x - t
+     * is exact (the fraction of x; 0 once x is too large to have one). */
+    double x = v * 1000.0;
+    int64_t t = (int64_t)x;
+    double r = x - (double)t;
+    t += r >= 0.5 ? 1 : r <= -0.5 ? -1 : 0;
     char tmp[NUM_TMP], *end = tmp + NUM_END, *p = end;
     int neg = t < 0;
     if (neg) t = -t;
@@ -365,6 +370,7 @@ enum cut_err jsonw_time(struct buf *b, int64_t us)
      * thread and gmtime_r runs once a second. */
     static _Thread_local int64_t cached_sec = -1;
     static _Thread_local char date[64];
+    static _Thread_local size_t date_len;
     if (us < 0) us = 0;
     int64_t sec = us / 1000000;
     if (sec != cached_sec) {
@@ -373,10 +379,11 @@ enum cut_err jsonw_time(struct buf *b, int64_t us)
         gmtime_r(&t, &tm);
         snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        date_len = strlen(date);
         cached_sec = sec;
     }
     char tmp[80] = "\"";
-    size_t n = 1 + strlen(date);
+    size_t n = 1 + date_len;
     memcpy(tmp + 1, date, n - 1);
     tmp[n++] = '.';
     for (int i = 5, frac = (int)(us % 1000000); i >= 0; i--, frac /= 10)

@@ -74,6 +74,42 @@ static void test_written_entry_is_valid_har(void **state)
     exchange_release(&x);
 }
 
+/* mimeType and redirectURL come from the first Content-Type and Location
+ * of their side, in any case, and only from a name of exactly that word. */
+static void test_mime_type_and_redirect_from_the_first_header(void **state)
+{
+    (void)state;
+    struct exchange x;
+    exchange_init(&x);
+    x.id = strdup("h-1");
+    x.req.method = strdup("POST");
+    x.req.has_body = true;
+    buf_puts(&x.req.body, "a");
+    headers_add(&x.req.headers, "Content-Types", 13, "not/this", 8);
+    headers_add(&x.req.headers, "content-TYPE", 12, "text/first", 10);
+    headers_add(&x.req.headers, "Content-Type", 12, "text/second", 11);
+    headers_add(&x.req.headers, "Location", 8, "/request/side", 13);
+    x.resp.status = 302;
+    headers_add(&x.resp.headers, "Locatio", 7, "/short", 6);
+    headers_add(&x.resp.headers, "LOCATION", 8, "/first", 6);
+    headers_add(&x.resp.headers, "Location", 8, "/second", 7);
+    struct buf b = BUF_INIT;
+    assert_int_equal(har_write_entry(&b, &x), CUT_OK);
+    json_error_t je;
+    json_t *o = json_loadb(b.data, b.len, 0, &je);
+    assert_non_null(o);
+    json_t *rq = json_object_get(o, "request"), *rs = json_object_get(o, "response");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(rq, "postData"), "mimeType")),
+        "text/first");
+    assert_string_equal(json_string_value(json_object_get(rs, "redirectURL")), "/first");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(rs, "content"), "mimeType")), "");
+    json_decref(o);
+    buf_free(&b);
+    exchange_release(&x);
+}
+
 static void test_round_trip_keeps_every_field(void **state)
 {
     (void)state;
@@ -493,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_skipping_the_capture_facts),
         cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),
+        cmocka_unit_test(test_mime_type_and_redirect_from_the_first_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,20 @@ void jscan_init(struct jscan *s, const char *p, size_t n)
     s->fresh = false;
 }
 
+const unsigned char jscan_type_of_[256] = {
+    ['{'] = JS_OBJECT, ['['] = JS_ARRAY,  ['"'] = JS_STRING, ['t'] = JS_TRUE,   ['f'] = JS_FALSE,
+    ['n'] = JS_NULL,   ['-'] = JS_NUMBER, ['0'] = JS_NUMBER, ['1'] = JS_NUMBER, ['2'] = JS_NUMBER,
+    ['3'] = JS_NUMBER, ['4'] = JS_NUMBER, ['5'] = JS_NUMBER, ['6'] = JS_NUMBER, ['7'] = JS_NUMBER,
+    ['8'] = JS_NUMBER, ['9'] = JS_NUMBER,
+};
+
+enum jscan_type jscan_peek_(struct jscan *s)
+{
+    jscan_ws_(s);
+    if (s->err || s->p >= s->end) return JS_NONE;
+    return (enum jscan_type)jscan_type_of_[(unsigned char)*s->p];
+}
+
 static bool fail(struct jscan *s, const char *why)
 {
     if (!s->err) {
@@ -294,6 +308,18 @@ static const char *number_end(const char *p, const char *end)
 bool jscan_number(struct jscan *s, double *out)
 {
     if (jscan_peek(s) != JS_NUMBER) return fail(s, "expected a number");
+    /* An integer not starting with 0, of up to 15 digits (a size, a
+     * status), read as it is validated. */
+    const char *q = s->p, *end = s->end;
+    if (*q >= '1' && *q <= '9') {
+        int64_t v = *q++ - '0';
+        while (q < end && *q >= '0' && *q <= '9' && q - s->p < 15) v = v * 10 + (*q++ - '0');
+        if (q >= end || !(*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))) {
+            *out = (double)v;
+            s->p = q;
+            return true;
+        }
+    }
     const char *e = number_end(s->p, s->end);
     if (!e) return fail(s, "bad number");
     char tmp[64];
@@ -422,12 +448,83 @@ static inline const char *fast_ws(const char *p, const char *end)
     while (p < end && fast_is_ws[(unsigned char)*p]) p++;
     return p;
 }
+/* After the body of a string that starts at body, or NULL: the general way. */
+static const char *fast_str_scan(const char *body, const char *end)
+{
+    struct text_jstr r = scan_rest(body, (size_t)(end - body));
+    if (r.end != TEXT_JSTR_OK) return NULL;
+    if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at)) return NULL;
+    return body + r.at + 1;
+}
+
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+/* The positions a backslash escapes in a 32-byte block, from its backslash
+ * mask; *carry is 1 when the block's first byte is escaped, and is set for
+ * the next block (text.c's escaped_of: runs of backslashes pair up). */
+static inline uint32_t escaped_by(uint32_t bs, uint32_t *carry)
+{
+    const uint32_t even = 0x55555555u;
+    bs &= ~*carry;
+    uint32_t follows = (bs << 1) | *carry;
+    uint32_t odd_starts = bs & ~even & ~follows;
+    uint64_t sum = (uint64_t)odd_starts + bs;
+    *carry = (uint32_t)(sum >> 32);
+    return (even ^ ((uint32_t)sum << 1)) & follows;
+}
+
+/* fast_str for a string jscan_plain_ could not end, 32 bytes a block: a
+ * JSON body recorded as text, dense in \" and \\, whose escaped positions
+ * come from the backslash mask without a loop over them. Any other escape
+ * (to be checked), and the input's last 32 bytes, go the general way from
+ * the start; a control byte is an error. */
+__attribute__((noinline)) static const char *fast_str_escaped(const char *body, const char *end)
+{
+    const char *p = body;
+    uint32_t carry = 0, high = 0;
+    const __m128i bq = _mm_set1_epi8('"'), bb = _mm_set1_epi8('\\'), b1f = _mm_set1_epi8(0x1f);
+    while (end - p >= 32) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+        uint32_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, bq)) |
+                     (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, bq)) << 16;
+        uint32_t bs = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, bb)) |
+                      (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, bb)) << 16;
+        uint32_t ctrl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, b1f), v0)) |
+                        (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, b1f), v1))
+                            << 16;
+        uint32_t hm = (uint32_t)_mm_movemask_epi8(v0) | (uint32_t)_mm_movemask_epi8(v1) << 16;
+        if (!(q | bs | ctrl | carry)) {
+            high |= hm;
+            p += 32;
+            continue;
+        }
+        uint32_t esc = escaped_by(bs, &carry), quote = q & ~esc;
+        uint32_t below = quote ? (quote & (0u - quote)) - 1 : 0xFFFFFFFFu;
+        if (ctrl & below) return NULL; /* a control byte before the end */
+        if (esc & ~q & ~bs & below)
+            return fast_str_scan(body, end); /* a \\n or \\u: checked there */
+        high |= hm & below;
+        if (quote) {
+            p += __builtin_ctz(quote);
+            if (high && !text_utf8_valid(body, (size_t)(p - body))) return NULL;
+            return p + 1;
+        }
+        p += 32;
+    }
+    return fast_str_scan(body, end);
+}
+#else
+static const char *fast_str_escaped(const char *body, const char *end)
+{
+    return fast_str_scan(body, end);
+}
+#endif
+
 /* After the body of a string that starts at body, or NULL. */
 static inline __attribute__((always_inline)) const char *fast_str(const char *body, const char *end)
 {
     struct text_jstr r;
-    if (!jscan_plain_(body, (size_t)(end - body), &r)) r = scan_rest(body, (size_t)(end - body));
-    if (r.end != TEXT_JSTR_OK) return NULL;
+    if (!jscan_plain_(body, (size_t)(end - body), &r)) return fast_str_escaped(body, end);
     if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at)) return NULL;
     return body + r.at + 1;
 }
@@ -531,15 +628,54 @@ static const char *fast_skip(const char *p, const char *end, int depth)
     }
 }
 
-bool jscan_skip(struct jscan *s)
+/* jscan_skip past its shortcuts: the fast loop, the careful one when it
+ * gives up. */
+__attribute__((noinline)) static bool skip_any(struct jscan *s)
 {
-    if (s->err) return false;
-    skip_ws(s);
     const char *e = fast_skip(s->p, s->end, s->depth);
     if (!e) return jscan_skip_careful_(s);
     if (*s->p == '{' || *s->p == '[') s->fresh = false; /* as the careful loop leaves it */
     s->p = e;
     return true;
+}
+
+/* The values a reader skips most (a capture's own fields: a short string,
+ * an integer, an empty list) are ended here without entering the loop. */
+bool jscan_skip(struct jscan *s)
+{
+    if (s->err) return false;
+    skip_ws(s);
+    const char *p = s->p, *end = s->end;
+    struct text_jstr r;
+    if (p >= end) return skip_any(s);
+    switch (*p) {
+    case '"':
+        if (!jscan_plain_(p + 1, (size_t)(end - p - 1), &r) || (r.seen & TEXT_JSTR_HIGH)) break;
+        s->p = p + 2 + r.at;
+        return true;
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+        p = digits(p + 1, end);
+        if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) break;
+        s->p = p;
+        return true;
+    case '[':
+    case '{':
+        if (end - p < 2 || p[1] != (*p == '[' ? ']' : '}') || s->depth >= JSCAN_MAX_DEPTH) break;
+        s->p = p + 2;
+        s->fresh = false;
+        return true;
+    default:
+        break;
+    }
+    return skip_any(s);
 }
 
 bool jscan_done(struct jscan *s)

@@ -138,7 +138,12 @@ static void test_numbers_read_as_strtod_reads_them(void **state)
                                        "1.5",
                                        "-2e3",
                                        "7E-2",
-                                       "0.000001"};
+                                       "0.000001",
+                                       "1234567890123456",
+                                       "9007199254740993",
+                                       "12e5",
+                                       "12.25",
+                                       "1E2"};
     for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
         struct jscan s;
         double v = -1;
@@ -146,6 +151,21 @@ static void test_numbers_read_as_strtod_reads_them(void **state)
         assert_true(jscan_number(&s, &v));
         assert_true(jscan_done(&s));
         assert_true(v == strtod(lits[i], NULL));
+    }
+    /* Inside a list: each number ends where the list says, or is refused. */
+    const char *list = "[12,3e2,45]";
+    double v[3];
+    struct jscan s;
+    jscan_init(&s, list, strlen(list));
+    assert_true(jscan_enter(&s, JS_ARRAY));
+    for (int i = 0; i < 3; i++) assert_true(jscan_element(&s) && jscan_number(&s, &v[i]));
+    assert_false(jscan_element(&s));
+    assert_true(v[0] == 12 && v[1] == 300 && v[2] == 45);
+    static const char *const bad[] = {"12.", "12e", "12e+", "1.e3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        double d;
+        jscan_init(&s, bad[i], strlen(bad[i]));
+        assert_false(jscan_number(&s, &d));
     }
 }
 
@@ -354,6 +374,47 @@ static void test_fast_and_careful_skips_agree(void **state)
     assert_true(refused > 20000);
 }
 
+/* Each escape (good ones and bad ones) at every offset of the blocks the
+ * string readers work in, with plain bytes after it up to the closing
+ * quote: skipping and decoding agree with jansson wherever it falls. */
+static void test_escapes_at_every_block_position(void **state)
+{
+    (void)state;
+    /* t: ["PLAIN ESCAPE PLAIN","ROOM"]; the first string is read with
+     * room after it, so no block is cut short by the input's end. */
+    static const char *const escapes[] = {"\\n", "\\\"",    "\\\\",    "\\/",      "\\u00e9",
+                                          "\\x", "\\u00zz", "\\ud800", "\\\\\\\"", "\x01"};
+    char t[256];
+    for (size_t e = 0; e < sizeof escapes / sizeof *escapes; e++) {
+        for (int off = 0; off < 70; off++) {
+            int n = snprintf(
+                t, sizeof t, "[\"%.*s%s%.*s\",\"%s\"]", off,
+                "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+                escapes[e], 40, "0123456789012345678901234567890123456789",
+                "room after the string: blocks read whole up to its end");
+            json_error_t je;
+            json_t *v = json_loadb(t, (size_t)n, JSON_ALLOW_NUL, &je);
+            struct jscan s, c;
+            jscan_init(&s, t, (size_t)n);
+            jscan_init(&c, t, (size_t)n);
+            bool ok = jscan_skip(&s) && jscan_done(&s), careful = jscan_skip_careful_(&c);
+            if (ok != (v != NULL) || careful != ok)
+                fail_msg("%s at %d: skip %d, careful %d, jansson %d", t, off, ok, careful,
+                         v != NULL);
+            struct buf b = BUF_INIT;
+            jscan_init(&s, t + 1, (size_t)n - 1);
+            bool dec = jscan_string(&s, &b);
+            if (dec != (v != NULL) ||
+                (v && (b.len != json_string_length(json_array_get(v, 0)) ||
+                       memcmp(b.data, json_string_value(json_array_get(v, 0)), b.len) != 0)))
+                fail_msg("%s at %d: decoded %d (%zu bytes), jansson %d", t, off, dec, b.len,
+                         v != NULL);
+            buf_free(&b);
+            json_decref(v);
+        }
+    }
+}
+
 /* The scanner's verdict on the mutated texts, against jansson's: the fast
  * and careful loops agreeing (above) proves nothing about a block read
  * they share, such as the padded copy of a string in the input's last 16
@@ -399,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_skip_deep_mixed_nesting),
         cmocka_unit_test(test_fast_and_careful_skips_agree),
         cmocka_unit_test(test_mutated_validity_agrees_with_jansson),
+        cmocka_unit_test(test_escapes_at_every_block_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

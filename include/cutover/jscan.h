@@ -31,28 +31,18 @@ static inline void jscan_ws_(struct jscan *s)
         s->p++;
 }
 
+/* The type of a value from its first byte (JS_NONE for whitespace and
+ * anything no value starts with); jscan_peek_ the general way. */
+extern const unsigned char jscan_type_of_[256];
+enum jscan_type jscan_peek_(struct jscan *s);
 /* Type of the next value (whitespace skipped); JS_NONE at the end or on
- * error. Inline: readers ask it before nearly every value. */
+ * error. Inline, one table look when the value is right there: readers
+ * ask it before nearly every value. */
 static inline enum jscan_type jscan_peek(struct jscan *s)
 {
-    jscan_ws_(s);
-    if (s->err || s->p >= s->end) return JS_NONE;
-    switch (*s->p) {
-    case '{':
-        return JS_OBJECT;
-    case '[':
-        return JS_ARRAY;
-    case '"':
-        return JS_STRING;
-    case 't':
-        return JS_TRUE;
-    case 'f':
-        return JS_FALSE;
-    case 'n':
-        return JS_NULL;
-    default:
-        return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) ? JS_NUMBER : JS_NONE;
-    }
+    if (!s->err && s->p < s->end && jscan_type_of_[(unsigned char)*s->p])
+        return (enum jscan_type)jscan_type_of_[(unsigned char)*s->p];
+    return jscan_peek_(s);
 }
 #define JSCAN_MAX_DEPTH 512
 

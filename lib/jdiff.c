@@ -130,6 +130,15 @@ static inline unsigned block_stops(const char *p, unsigned *quotes)
  * escape, and the general scan's set-up costs more than their blocks. At
  * the first stop that is not the closing quote the general scan takes
  * over from that block (no backslash before it: nothing carries over). */
+/* The general scan from p + i on (a call of its own, so that the inline
+ * loop saves no registers). */
+__attribute__((noinline)) static size_t str_scan_rest(const char *p, size_t n, size_t i, bool *esc)
+{
+    struct text_jstr r = text_jstr_scan(p + i, n - i, 0);
+    *esc = r.seen & TEXT_JSTR_ESC;
+    return r.end == TEXT_JSTR_OK ? i + r.at : SIZE_MAX;
+}
+
 size_t jv_str_scan(const char *p, size_t n, bool *esc)
 {
     size_t i = 0;
@@ -140,9 +149,7 @@ size_t jv_str_scan(const char *p, size_t n, bool *esc)
         *esc = false;
         return i + (size_t)__builtin_ctz(first);
     }
-    struct text_jstr r = text_jstr_scan(p + i, n - i, 0);
-    *esc = r.seen & TEXT_JSTR_ESC;
-    return r.end == TEXT_JSTR_OK ? i + r.at : SIZE_MAX;
+    return str_scan_rest(p, n, i, esc);
 }
 #else
 size_t jv_str_scan(const char *p, size_t n, bool *esc)

@@ -83,6 +83,7 @@ static const char *decode_cstr(struct rscan *s, const struct rstr *r, size_t *le
 }
 
 static bool skip_value(struct rscan *s);
+static bool skip_here(struct rscan *s);
 
 static bool skip_number(struct rscan *s)
 {
@@ -169,7 +170,11 @@ static bool walk_object(struct rscan *s, member_fn fn, void *ctx)
     }
     for (;;) {
         struct rstr key;
-        if (!at(s, '"') || !scan_str(s, &key) || !at(s, ':')) return false;
+        if (!at(s, '"') || !scan_str(s, &key)) return false;
+        /* records have no whitespace: the colon is usually right there */
+        if (s->p >= s->end || *s->p != ':') {
+            if (!at(s, ':')) return false;
+        }
         s->p++;
         skip_ws(s);
         if (!fn(s, &key, ctx)) return false;
@@ -182,13 +187,14 @@ static bool skip_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
     (void)key;
     (void)ctx;
-    return skip_value(s);
+    return skip_here(s);
 }
 
-static bool skip_value(struct rscan *s)
+/* The value at s->p, whitespace before it already passed over (as
+ * walk_object does before handing a member on). */
+static bool skip_here(struct rscan *s)
 {
     struct rstr str;
-    skip_ws(s);
     if (s->p >= s->end) return false;
     switch (*s->p) {
     case '{':
@@ -206,6 +212,12 @@ static bool skip_value(struct rscan *s)
     default:
         return skip_number(s);
     }
+}
+
+static bool skip_value(struct rscan *s)
+{
+    skip_ws(s);
+    return skip_here(s);
 }
 
 /* ---- the fields ---- */
@@ -235,7 +247,7 @@ static int key_index(const struct rstr *key, const struct rkey *names, int n)
         k = tmp;
     }
     for (int i = 0; i < n; i++)
-        if (names[i].n == kl && memcmp(names[i].s, k, kl) == 0) return i;
+        if (names[i].n == kl && names[i].s[0] == k[0] && memcmp(names[i].s, k, kl) == 0) return i;
     return -1;
 }
 
@@ -343,7 +355,7 @@ static bool timings_member(struct rscan *s, const struct rstr *key, void *ctx)
     static const struct rkey names[] = {RKEY("wait")};
     struct rctx *x = ctx;
     if (key_index(key, names, 1) == 0 && first(x, F_WAIT)) return num_member(s, &x->r->wait_ms);
-    return skip_value(s);
+    return skip_here(s);
 }
 
 static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
@@ -354,7 +366,7 @@ static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
     int i = key_index(key, names, 4);
-    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    if (i < 0 || !first(x, bits[i])) return skip_here(s);
     struct rstr v;
     bool is_str;
     size_t n;
@@ -416,7 +428,7 @@ static bool header_member(struct rscan *s, const struct rstr *key, void *ctx)
     struct hctx *h = ctx;
     int i = key_index(key, names, 2);
     bool *seen = i == 0 ? &h->seen_name : &h->seen_value;
-    if (i < 0 || *seen) return skip_value(s);
+    if (i < 0 || *seen) return skip_here(s);
     *seen = true;
     return str_member(s, i == 0 ? &h->name : &h->value, i == 0 ? &h->has_name : &h->has_value);
 }
@@ -502,7 +514,7 @@ static bool response_member(struct rscan *s, const struct rstr *key, void *ctx)
     static const unsigned bits[] = {F_STATUS, F_HEADERS, F_CONTENT};
     struct rctx *x = ctx;
     int i = key_index(key, names, 3);
-    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    if (i < 0 || !first(x, bits[i])) return skip_here(s);
     if (i == 0) {
         double d = 0;
         if (!num_member(s, &d)) return false;
@@ -521,7 +533,7 @@ static bool request_member(struct rscan *s, const struct rstr *key, void *ctx)
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
     int i = key_index(key, names, 3);
-    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    if (i < 0 || !first(x, bits[i])) return skip_here(s);
     struct rstr v;
     bool is_str;
     if (!str_member(s, &v, &is_str)) return false;
@@ -585,7 +597,7 @@ static bool root_member(struct rscan *s, const struct rstr *key, void *ctx)
     struct rctx *x = ctx;
     struct cmp_rec *r = x->r;
     int i = key_index(key, names, 6);
-    if (i < 0 || !first(x, bits[i])) return skip_value(s);
+    if (i < 0 || !first(x, bits[i])) return skip_here(s);
     struct rstr v;
     bool is_str;
     switch (i) {

@@ -317,6 +317,9 @@ static void test_shapes(void **state)
         {"2024-03-01T10:00:00Z", false, SHAPE_ISO8601},
         {"2024-03-01 10:00:00.123+01:00", false, SHAPE_ISO8601},
         {"2024-03-01", false, SHAPE_ISO8601},
+        {"2024-03-01T10:00:00,5z", false, SHAPE_ISO8601},
+        {"2024-03-01T10:00:00Y", false, SHAPE_TOKEN}, /* Y: not a time's byte */
+        {"2024-03-01T10:00:00 ", false, SHAPE_NONE},  /* nor a token's */
         {"1709287200", true, SHAPE_EPOCH_S},
         {"1709287200123", true, SHAPE_EPOCH_MS},
         {"1709287200.5", true, SHAPE_EPOCH_S},

@@ -11,6 +11,10 @@
 
 #include "cutover/cursor.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* RFC 9110 tchar: the bytes of a method or a header name (digits, letters
  * and !#$%&'*+-.^_`|~). One load per byte rather than range tests: this
  * runs on every name byte. */
@@ -303,6 +307,21 @@ static bool all_vchar_or_ws(struct cursor ln)
 {
     const uint8_t *p = ln.p;
     size_t n = ln.len, i = 0;
+#if defined(__SSE2__)
+    if (n >= 16) { /* 16 at a time, the last block overlapping; exact, no byte pass */
+        const __m128i ctl = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'),
+                      del = _mm_set1_epi8(0x7f);
+        for (;; i += 16) {
+            size_t at = n - i < 16 ? n - 16 : i;
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + at));
+            __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); /* v <= 0x1f */
+            __m128i bad =
+                _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), low), _mm_cmpeq_epi8(v, del));
+            if (_mm_movemask_epi8(bad)) return false;
+            if (at + 16 == n) return true;
+        }
+    }
+#endif
     if (n < 8) return bytes_vchar_or_ws(p, n);
     for (;; i += 8) {
         if (n - i < 8) i = n - 8; /* the last word overlaps the one before */

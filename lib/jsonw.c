@@ -207,7 +207,10 @@ __attribute__((noinline)) static enum cut_err str_rest(struct buf *b, const char
     return buf_putc(b, '"');
 }
 
-static inline enum cut_err str_any(struct buf *b, const char *p, size_t n, bool utf8_only)
+/* Inline in each caller: most strings are short and plain, and the call's
+ * own cost was a fair part of theirs. */
+__attribute__((always_inline)) static inline enum cut_err str_any(struct buf *b, const char *p,
+                                                                  size_t n, bool utf8_only)
 {
     size_t mark = b->len;
     if (n <= JSONW_SHORT && !b->max && b->cap - b->len > n + 2) {
@@ -272,7 +275,7 @@ enum cut_err jsonw_name_value(struct buf *b, const char *name, size_t nlen, cons
 enum cut_err jsonw_cstr(struct buf *b, const char *s)
 {
     if (!s) return buf_append(b, "null", 4);
-    return jsonw_str(b, s, strlen(s));
+    return str_any(b, s, strlen(s), false);
 }
 
 enum cut_err jsonw_key(struct buf *b, const char *key)

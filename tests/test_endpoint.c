@@ -31,6 +31,10 @@ static void test_id_like_segments_become_id(void **state)
         {"GET", "/v1/m/msg000192", "GET /v1/m/{id}"},
         {"GET", "/v1/numbers/+15550100000", "GET /v1/numbers/{id}"},
         {"GET", "/v1/contacts/ann@example.com", "GET /v1/contacts/{id}"},
+        {"GET", "/v1/contacts/ann%40example.com", "GET /v1/contacts/{id}"},
+        {"GET", "/v1/tags/a%20b", "GET /v1/tags/a%20b"}, /* a '%', but no %40 */
+        {"GET", "https://api.local/v1/a", "GET /v1/a"},
+        {"GET", "/v1/r/http://x/y", "GET /v1/r/http://x/y"}, /* origin-form: no host taken */
         {"GET", "/v2/oauth2/token", "GET /v2/oauth2/token"},
         {"GET", "/v1/messages", "GET /v1/messages"},
         {"GET", "/v1/messages?page=2&id=7", "GET /v1/messages"},

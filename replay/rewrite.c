@@ -4,6 +4,7 @@
 #include "rewrite.h"
 
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +23,28 @@
 /* Headers that describe one hop (RFC 9110 7.6.1) or that libcurl computes
  * from what it actually sends. Expect is dropped so that no request waits
  * on a 100-continue the candidate may never send. */
-#define HOP(s)                                                                                     \
-    {                                                                                              \
-        s, sizeof s - 1                                                                            \
-    }
+/* clang-format off */
+#define HOP_HEADERS(X)                                                                  \
+    X("Connection") X("Keep-Alive") X("Transfer-Encoding") X("TE") X("Upgrade")         \
+    X("Trailer") X("Content-Length") X("Expect") X("Proxy-Connection")
+/* clang-format on */
+#define HOP_ENTRY(s) {s, sizeof s - 1},
+#define HOP_LEN_BIT(s) | 1u << (sizeof s - 1)
 static const struct {
     const char *name;
     size_t len; /* compared first: this runs for every header of every request */
-} hop_headers[] = {
-    HOP("Connection"),       HOP("Keep-Alive"), HOP("Transfer-Encoding"), HOP("TE"),
-    HOP("Upgrade"),          HOP("Trailer"),    HOP("Content-Length"),    HOP("Expect"),
-    HOP("Proxy-Connection"),
-};
-#undef HOP
+} hop_headers[] = {HOP_HEADERS(HOP_ENTRY)};
+/* The lengths of those names (all below 32), one bit each: most headers
+ * of a request have none of them and need no look at the table. */
+static const uint32_t hop_lens = 0 HOP_HEADERS(HOP_LEN_BIT);
+#undef HOP_ENTRY
+#undef HOP_LEN_BIT
 
 static bool is_hop(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof hop_headers / sizeof *hop_headers; i++)
-        if (hop_headers[i].len == n && strcasecmp(name, hop_headers[i].name) == 0) return true;
+    if (n < 32 && (hop_lens >> n & 1))
+        for (size_t i = 0; i < sizeof hop_headers / sizeof *hop_headers; i++)
+            if (hop_headers[i].len == n && strcasecmp(name, hop_headers[i].name) == 0) return true;
     return n >= 6 && (name[0] | 0x20) == 'p' && strncasecmp(name, "Proxy-", 6) == 0;
 }
 
@@ -388,8 +393,8 @@ static enum cut_err rewrite_json(struct rewrite *rw, struct http_request *req)
     return e;
 }
 
-/* Drop the headers a Connection header names, then the fixed hop-by-hop set. */
-static void drop_hop_headers(struct http_request *req)
+/* Drop every Connection header and the headers the first one names. */
+static void drop_connection(struct http_request *req)
 {
     const struct header *c;
     while ((c = headers_get(&req->headers, "Connection"))) {
@@ -400,12 +405,25 @@ static void drop_hop_headers(struct http_request *req)
             headers_remove(&req->headers, tok);
         free(list);
     }
+}
+
+/* Drop the headers a Connection header names and the fixed hop-by-hop set,
+ * in one pass when there is no Connection header (the usual request). What
+ * goes is the same in either order: a Connection header met on the way
+ * takes its named headers out, and the pass starts over. */
+static void drop_hop_headers(struct http_request *req)
+{
     for (size_t i = 0; i < req->headers.n;) {
         const struct header *hd = &req->headers.v[i];
-        if (is_hop(hd->name, (size_t)(hd->value - hd->name - 1))) /* one allocation */
-            headers_delete_at(&req->headers, i);
-        else
+        size_t n = (size_t)(hd->value - hd->name - 1); /* one allocation */
+        if (!is_hop(hd->name, n)) {
             i++;
+        } else if (n == 10 && strcasecmp(hd->name, "Connection") == 0) {
+            drop_connection(req);
+            i = 0;
+        } else {
+            headers_delete_at(&req->headers, i);
+        }
     }
 }
 

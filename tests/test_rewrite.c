@@ -94,6 +94,48 @@ static void test_url_host_and_hop_headers(void **state)
     rewrite_release(&rw);
 }
 
+/* Every hop-by-hop name in any case is one, a name of the same length
+ * that differs is not, and a Connection header after other hop headers
+ * (one pass drops them, then meets it) takes the headers its first
+ * occurrence names, wherever they are, as when it came first. */
+static void test_hop_names_and_connection_anywhere(void **state)
+{
+    (void)state;
+    static const char *const hop[] = {
+        "Connection",       "keep-alive", "TRANSFER-ENCODING",  "te",
+        "Upgrade",          "trailer",    "Content-Length",     "EXPECT",
+        "Proxy-Connection", "proxy-x",    "Proxy-Authorization"};
+    static const char *const not_hop[] = {"Connectiom", "Keep-Alivf", "Transfer-Encodinh", "TF",
+                                          "Upgrada",    "Trailex",    "Content-Type",      "Expecu",
+                                          "Proxy",      "Host",       "X-Proxy-Id",        ""};
+    for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
+        if (!rewrite_is_hop_header(hop[i])) fail_msg("%s is hop-by-hop", hop[i]);
+    for (size_t i = 0; i < sizeof not_hop / sizeof *not_hop; i++)
+        if (rewrite_is_hop_header(not_hop[i])) fail_msg("%s is not hop-by-hop", not_hop[i]);
+
+    struct rewrite rw;
+    struct exchange x;
+    assert_int_equal(rewrite_init(&rw), CUT_OK);
+    assert_int_equal(rewrite_set_mark(&rw, "X-Mark", "m"), CUT_OK);
+    exchange_init(&x);
+    static const char *const in[][2] = {
+        {"X-Before", "1"},        {"Keep-Alive", "t"},
+        {"Accept", "*/*"},        {"connection", "x-before, X-After"},
+        {"X-Keep", "k"},          {"X-After", "2"},
+        {"Connection", "X-Keep"}, {"Content-Length", "3"},
+        {"Proxy-Foo", "p"},       {"X-Last", "l"}};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++)
+        headers_add(&x.req.headers, in[i][0], strlen(in[i][0]), in[i][1], strlen(in[i][1]));
+    assert_int_equal(rewrite_request(&rw, &x.req), CUT_OK);
+    /* The second Connection header goes too; X-Keep, which only it names, stays. */
+    static const char *const want[] = {"Accept", "X-Keep", "X-Last", "X-Mark"};
+    assert_int_equal(x.req.headers.n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_string_equal(x.req.headers.v[i].name, want[i]);
+    exchange_release(&x);
+    rewrite_release(&rw);
+}
+
 /* Without --rewrite-path an origin-form target is kept as it is (a
  * fragment still goes); the target's URL is written over the recorded one
  * when that is long enough, and is right either way. */
@@ -236,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target_parse),
         cmocka_unit_test(test_url_host_and_hop_headers),
+        cmocka_unit_test(test_hop_names_and_connection_anywhere),
         cmocka_unit_test(test_origin_form_target_and_url_in_place),
         cmocka_unit_test(test_set_and_drop_headers_marker_always_present),
         cmocka_unit_test(test_rewrite_path_backreferences),

@@ -502,9 +502,9 @@ enum cut_err cmp_records(struct cmp *c, struct cmp_rec *b, struct cmp_rec *cand)
 
 /* bodydiff.c: diff JSON bodies a and b as jv_parse and jdiff_reuse would
  * (differences through o, paths from "$"), reading into trees (in ar) only
- * the members whose texts differ. *va, *vb: whether each is JSON; when
- * either is not, nothing is diffed. *ndiffs: differences found. Uses c's
- * path buffers. */
+ * the members whose texts differ. A string value o->on_diff gets may point
+ * into a or b, not NUL-terminated: read values by their length. *va, *vb: whether each is JSON;
+ * when either is not, nothing is diffed. *ndiffs: differences found. Uses c's path buffers. */
 enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
                            const struct jdiff_opts *o, struct jarena *ar, struct cmp *c, bool *va,
                            bool *vb, size_t *ndiffs);

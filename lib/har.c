@@ -21,14 +21,14 @@
 
 /* The writer's punctuation is most of its appends: inline, so that the
  * copy of a literal is a few moves rather than a call to buf_append and
- * one to memcpy. */
+ * one to memcpy. They leave the NUL after len unwritten (the room for it
+ * is there): har_write_entry writes it once, at the end. */
 __attribute__((always_inline)) static inline enum cut_err put_lit(struct buf *b, const char *s,
                                                                   size_t n)
 {
     if (b->cap - b->len <= n || b->max) return buf_append(b, s, n);
     memcpy(b->data + b->len, s, n);
     b->len += n;
-    b->data[b->len] = '\0';
     return CUT_OK;
 }
 
@@ -36,7 +36,6 @@ __attribute__((always_inline)) static inline enum cut_err put_ch(struct buf *b, 
 {
     if (b->cap - b->len <= 1 || b->max) return buf_putc(b, c);
     b->data[b->len++] = c;
-    b->data[b->len] = '\0';
     return CUT_OK;
 }
 
@@ -57,10 +56,11 @@ static bool named_lit(const struct header *hd, size_t nlen, const char *lit, siz
     return nlen == litlen && strcasecmp(hd->name, lit) == 0;
 }
 
+/* The members of the headers array (the brackets are in the callers'
+ * literals, with the punctuation around them). */
 static enum cut_err put_headers(struct buf *b, const struct headers *h, struct known_headers *k)
 {
     k->ct = k->loc = NULL;
-    TRY(put_ch(b, '['));
     for (size_t i = 0; i < h->n; i++) {
         /* name and value are one allocation (exchange.h): the name's
          * length is where the value starts. */
@@ -71,14 +71,13 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h, struct k
         if (i) TRY(put_ch(b, ','));
         TRY(jsonw_name_value(b, hd->name, nlen, hd->value, strlen(hd->value)));
     }
-    return put_ch(b, ']');
+    return CUT_OK;
 }
 
 /* HAR's queryString: the target's query split on '&', names and values
- * percent-decoded. */
+ * percent-decoded; the opening bracket is the caller's. */
 static enum cut_err put_query(struct buf *b, const char *target)
 {
-    TRY(put_ch(b, '['));
     const char *q = target ? strchr(target, '?') : NULL;
     struct buf tmp = BUF_INIT;
     enum cut_err e = CUT_OK;
@@ -109,10 +108,10 @@ static enum cut_err put_query(struct buf *b, const char *target)
     return e ? e : put_ch(b, ']');
 }
 
-/* "text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
+/* ,"text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
 static enum cut_err put_text(struct buf *b, const struct buf *body, const char *enc_key)
 {
-    TRY(put_lit(b, "\"text\":", 7));
+    TRY(put_lit(b, ",\"text\":", 8));
     enum cut_err e = jsonw_utf8(b, body->data, body->len);
     if (e != CUT_EPARSE) return e;
     TRY(put_ch(b, '"'));
@@ -130,15 +129,15 @@ static const char *mime_of(const struct known_headers *k)
 static enum cut_err put_request(struct buf *b, const struct http_request *r)
 {
     struct known_headers k;
-    TRY(put_lit(b, "\"request\":{\"method\":", 20));
+    TRY(put_lit(b, ",\"request\":{\"method\":", 21));
     TRY(jsonw_cstr(b, r->method ? r->method : ""));
     TRY(put_lit(b, ",\"url\":", 7));
     TRY(jsonw_cstr(b, r->url ? r->url : (r->target ? r->target : "")));
     TRY(put_lit(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : "HTTP/1.1"));
-    TRY(put_lit(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_lit(b, ",\"cookies\":[],\"headers\":[", 25));
     TRY(put_headers(b, &r->headers, &k));
-    TRY(put_lit(b, ",\"queryString\":", 15));
+    TRY(put_lit(b, "],\"queryString\":[", 17));
     TRY(put_query(b, r->target));
     TRY(put_lit(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
@@ -151,7 +150,6 @@ static enum cut_err put_request(struct buf *b, const struct http_request *r)
     if (r->has_body) {
         TRY(put_lit(b, ",\"postData\":{\"mimeType\":", 24));
         TRY(jsonw_cstr(b, mime_of(&k)));
-        TRY(put_ch(b, ','));
         TRY(put_text(b, &r->body, "_encoding"));
         if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
         TRY(put_ch(b, '}'));
@@ -163,15 +161,15 @@ static enum cut_err put_response(struct buf *b, const struct http_response *r)
 {
     struct known_headers k;
     int64_t csize = r->content_size >= 0 ? r->content_size : (int64_t)r->body.len;
-    TRY(put_lit(b, "\"response\":{\"status\":", 21));
+    TRY(put_lit(b, ",\"response\":{\"status\":", 22));
     TRY(jsonw_i64(b, r->status));
     TRY(put_lit(b, ",\"statusText\":", 14));
     TRY(jsonw_cstr(b, r->reason ? r->reason : ""));
     TRY(put_lit(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : (r->status ? "HTTP/1.1" : "")));
-    TRY(put_lit(b, ",\"cookies\":[],\"headers\":", 24));
+    TRY(put_lit(b, ",\"cookies\":[],\"headers\":[", 25));
     TRY(put_headers(b, &r->headers, &k));
-    TRY(put_lit(b, ",\"content\":{\"size\":", 19));
+    TRY(put_lit(b, "],\"content\":{\"size\":", 20));
     TRY(jsonw_i64(b, csize));
     if (r->compression) {
         TRY(put_lit(b, ",\"compression\":", 15));
@@ -179,7 +177,6 @@ static enum cut_err put_response(struct buf *b, const struct http_response *r)
     }
     TRY(put_lit(b, ",\"mimeType\":", 12));
     TRY(jsonw_cstr(b, mime_of(&k)));
-    TRY(put_ch(b, ','));
     TRY(put_text(b, &r->body, "encoding"));
     if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
     TRY(put_lit(b, "},\"redirectURL\":", 16));
@@ -196,7 +193,7 @@ static double nonneg(double v)
     return v > 0 ? v : 0;
 }
 
-enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
+static enum cut_err write_entry(struct buf *b, const struct exchange *x)
 {
     TRY(put_lit(b, "{\"_id\":", 7));
     TRY(jsonw_cstr(b, x->id ? x->id : ""));
@@ -204,9 +201,7 @@ enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
     TRY(jsonw_time(b, x->started_us));
     TRY(put_lit(b, ",\"time\":", 8));
     TRY(jsonw_ms(b, nonneg(x->send_ms) + nonneg(x->wait_ms) + nonneg(x->receive_ms)));
-    TRY(put_ch(b, ','));
     TRY(put_request(b, &x->req));
-    TRY(put_ch(b, ','));
     TRY(put_response(b, &x->resp));
     TRY(put_lit(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
     TRY(jsonw_ms(b, x->send_ms < 0 ? -1 : x->send_ms));
@@ -240,6 +235,13 @@ enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
         TRY(jsonw_ms(b, x->lag_ms));
     }
     return put_ch(b, '}');
+}
+
+enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
+{
+    enum cut_err e = write_entry(b, x);
+    if (b->cap) b->data[b->len] = '\0'; /* put_lit and put_ch leave it out */
+    return e;
 }
 
 enum cut_err har_write_doc_open(struct buf *b, const char *version)

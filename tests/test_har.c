@@ -110,6 +110,31 @@ static void test_mime_type_and_redirect_from_the_first_header(void **state)
     exchange_release(&x);
 }
 
+/* The record is a C string when written, and so is what a capped buffer
+ * holds when the record did not fit, wherever it stopped. */
+static void test_written_entry_is_terminated_even_when_cut(void **state)
+{
+    (void)state;
+    struct exchange x;
+    fill_exchange(&x);
+    struct buf full = BUF_INIT;
+    assert_int_equal(har_write_entry(&full, &x), CUT_OK);
+    assert_int_equal(full.data[full.len], '\0');
+    assert_int_equal(strlen(full.data), full.len);
+    for (size_t cap = 1; cap < full.len + 2; cap++) {
+        struct buf b;
+        buf_init(&b, cap);
+        enum cut_err e = har_write_entry(&b, &x);
+        assert_int_equal(e, cap >= full.len ? CUT_OK : CUT_ELIMIT); /* max: len at most */
+        assert_true(b.len <= full.len);
+        assert_memory_equal(b.data, full.data, b.len);
+        assert_int_equal(b.data[b.len], '\0');
+        buf_free(&b);
+    }
+    buf_free(&full);
+    exchange_release(&x);
+}
+
 static void test_round_trip_keeps_every_field(void **state)
 {
     (void)state;
@@ -530,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),
         cmocka_unit_test(test_mime_type_and_redirect_from_the_first_header),
+        cmocka_unit_test(test_written_entry_is_terminated_even_when_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

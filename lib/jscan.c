@@ -666,6 +666,11 @@ bool jscan_skip(struct jscan *s)
         if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) break;
         s->p = p;
         return true;
+    case '-':
+    case '0': /* a fraction (timings): validated as the fast loop would */
+        if (!(p = number_end(p, end))) break;
+        s->p = p;
+        return true;
     case '[':
     case '{':
         if (end - p < 2 || p[1] != (*p == '[' ? ']' : '}') || s->depth >= JSCAN_MAX_DEPTH) break;

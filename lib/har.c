@@ -389,11 +389,11 @@ static inline bool scan_slice(struct scan_ctx *c, struct buf *d, const char **ou
 }
 
 /* A string member into *dst (replacing it); anything else is skipped. */
-static bool scan_str(struct scan_ctx *c, char **dst)
+static bool scan_str(struct scan_ctx *c, char **dst, enum jscan_type t)
 {
     const char *str;
     size_t n;
-    if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
+    if (t != JS_STRING) return jscan_skip(&c->s);
     if (!scan_slice(c, &c->tmp, &str, &n)) return false;
     for (int i = 0; i < SPARE_STRS; i++) {
         if (c->spare_at[i] != dst || !c->spare[i]) continue;
@@ -457,9 +457,9 @@ static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, 
 }
 
 /* [{"name":…,"value":…},…]; a header without both strings is an error. */
-static bool scan_headers(struct scan_ctx *c, struct headers *h)
+static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type t)
 {
-    if (jscan_peek(&c->s) != JS_ARRAY) return jscan_skip(&c->s);
+    if (t != JS_ARRAY) return jscan_skip(&c->s);
     struct buf name = BUF_INIT;
     bool ok = jscan_enter(&c->s, JS_ARRAY);
     while (ok && jscan_element(&c->s)) {
@@ -626,9 +626,9 @@ static const struct field entry_fields[] = {
 
 static bool scan_object(struct scan_ctx *c, struct exchange *x, const struct field *fields);
 
-static bool scan_time(struct scan_ctx *c, int64_t *out)
+static bool scan_time(struct scan_ctx *c, int64_t *out, enum jscan_type type)
 {
-    if (jscan_peek(&c->s) != JS_STRING) return jscan_skip(&c->s);
+    if (type != JS_STRING) return jscan_skip(&c->s);
     const char *raw;
     size_t n;
     bool esc;
@@ -676,7 +676,7 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
     enum jscan_type t = jscan_peek(&c->s);
     switch (f->kind) {
     case F_STR:
-        return scan_str(c, (char **)at);
+        return scan_str(c, (char **)at, t);
     case F_I64:
         return scan_i64(c, (int64_t *)at);
     case F_NUM:
@@ -684,9 +684,9 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
     case F_STATUS:
         return scan_status(c, (int *)at);
     case F_TIME:
-        return scan_time(c, (int64_t *)at);
+        return scan_time(c, (int64_t *)at, t);
     case F_HEADERS:
-        return scan_headers(c, (struct headers *)at);
+        return scan_headers(c, (struct headers *)at, t);
     case F_POSTDATA:
         if (t != JS_OBJECT) return jscan_skip(&c->s);
         x->req.has_body = true;

@@ -441,7 +441,22 @@ static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, 
         struct header *o = &h->v[h->n];
         /* name, NUL, value and NUL in one allocation, which holds at least
          * its name, NUL, value (to strlen) and NUL (exchange.c's pair_reuse) */
-        if (nlen + 1 + vlen <= (size_t)(o->value - o->name) + strlen(o->value)) {
+        size_t need = nlen + 1 + vlen;
+        if (need > (size_t)(o->value - o->name) + strlen(o->value)) {
+            /* A later spare that fits takes this place (a replayed request
+             * comes back with its headers rewritten: Host shorter, the
+             * marker added at the end); the one here waits for the next. */
+            for (size_t j = h->n + 1; j < c->spare_headers; j++) {
+                struct header *s = &h->v[j];
+                if (need <= (size_t)(s->value - s->name) + strlen(s->value)) {
+                    struct header t = *o;
+                    *o = *s;
+                    *s = t;
+                    break;
+                }
+            }
+        }
+        if (need <= (size_t)(o->value - o->name) + strlen(o->value)) {
             memcpy(o->name, name, nlen);
             o->name[nlen] = '\0';
             o->value = o->name + nlen + 1;

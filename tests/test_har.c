@@ -453,6 +453,14 @@ static void test_parse_over_a_previous_record(void **state)
         "\"url\":\"http://h/a/much/longer/path\",\"headers\":[{\"name\":\"Authorization\","
         "\"value\":\"a long value here\"},{\"name\":\"X\",\"value\":\"\"},{\"name\":\"\","
         "\"value\":\"v\"},{\"name\":\"Y\",\"value\":\"\\u00e9\"}]}}",
+        /* A long header where the record before had a short one and the
+         * long one after it (a later kept pair is taken), and back. */
+        "{\"_id\":\"d\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":[{"
+        "\"name\":\"S\",\"value\":\"1\"},{\"name\":\"X-A-Long-Header-Name\",\"value\":"
+        "\"and a long value too\"}]}}",
+        "{\"_id\":\"e\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":[{"
+        "\"name\":\"X-A-Long-Header-Name\",\"value\":\"and a long value too!\"},{\"name\":"
+        "\"S\",\"value\":\"1\"},{\"name\":\"T\",\"value\":\"2\"}]}}",
     };
     /* Broken after some of the request was read: what it left must not
      * show in the next record (nor leak: valgrind runs this test). */

@@ -35,6 +35,18 @@ static bool is_tchar(uint8_t c)
     return tchar[c];
 }
 
+/* cur_span(c, is_tchar), four table tests a step (no branch between them):
+ * every header name goes through it. */
+static size_t tchar_span(const struct cursor *c)
+{
+    const uint8_t *p = c->p;
+    size_t n = c->len, i = 0;
+    while (n - i >= 4 && (tchar[p[i]] & tchar[p[i + 1]] & tchar[p[i + 2]] & tchar[p[i + 3]]))
+        i += 4;
+    while (i < n && tchar[p[i]]) i++;
+    return i;
+}
+
 #define ONES8 0x0101010101010101ULL
 
 /* Whether the 8 bytes x and y are the same in any ASCII case: where they
@@ -150,13 +162,32 @@ static enum line_res take_line(struct cursor *c, struct cursor *line)
  * from offset from, or 0 when it is not there yet. The terminator is "LF
  * LF" or "LF CR LF" (bare LF line ends are accepted), so each LF found is
  * followed by a look at the next one or two bytes. */
+static size_t lf_ends_head(const uint8_t *p, size_t n, size_t k)
+{
+    if (k + 1 < n && p[k + 1] == '\n') return k + 2;
+    if (k + 2 < n && p[k + 1] == '\r' && p[k + 2] == '\n') return k + 3;
+    return 0;
+}
+
 static size_t head_end(const struct cursor *all, size_t from)
 {
-    struct cursor c = *all, line;
-    if (!cur_skip(&c, from)) return 0;
-    while (cur_take_until(&c, '\n', &line)) {
-        if (cur_starts_with(&c, "\n", 1)) return cur_offset(all, &c) + 1;
-        if (cur_starts_with(&c, "\r\n", 2)) return cur_offset(all, &c) + 2;
+    const uint8_t *p = all->p;
+    size_t n = all->len, i = from;
+    if (from > n) return 0;
+#if defined(__SSE2__)
+    /* The LFs of 16 bytes from one mask, instead of a memchr per line. */
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        for (; lf; lf &= lf - 1) {
+            size_t end = lf_ends_head(p, n, i + (size_t)__builtin_ctz(lf));
+            if (end) return end;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        size_t end = p[i] == '\n' ? lf_ends_head(p, n, i) : 0;
+        if (end) return end;
     }
     return 0;
 }
@@ -270,7 +301,7 @@ static void fold_line(struct cursor ln, size_t line_off, struct http1_header *h,
 static bool field_line(struct cursor ln, size_t line_off, struct http1_header *h, size_t *voff)
 {
     struct cursor name, rest = ln;
-    size_t m = cur_span(&rest, is_tchar);
+    size_t m = tchar_span(&rest);
     if (m == 0 || !cur_sub(&rest, m, &name) || !cur_starts_with(&rest, ":", 1)) return false;
     cur_skip(&rest, 1);
     cur_skip(&rest, cur_span(&rest, is_ows));

@@ -928,6 +928,23 @@ static void test_name_bytes_are_rfc_tchar(void **state)
         req[n++] = (char)c;
         memcpy(req + n, " / HTTP/1.1\r\n\r\n", 15);
         n += 15;
+        /* the same byte at every place of a longer name */
+        for (size_t at = 1; at < 11; at++) {
+            char line[64] = "HTTP/1.1 200 OK\r\nAbcdefghijk: v\r\n\r\n";
+            size_t ln = strlen(line);
+            line[17 + at] = (char)c;
+            struct http1_response r2 = {.headers = hv, .max_headers = 8};
+            long g2 = http1_parse_response(line, ln, 0, &r2);
+            if (want) {
+                assert_int_equal(g2, (long)ln);
+                assert_int_equal(r2.headers[0].name_len, 11);
+            } else if (c == ':') {
+                assert_int_equal(g2, (long)ln);
+                assert_int_equal(r2.headers[0].name_len, at);
+            } else {
+                assert_int_equal(g2, HTTP1_MALFORMED);
+            }
+        }
         struct http1_request q = {.headers = hv, .max_headers = 8};
         got = http1_parse_request(req, n, 0, &q);
         if (want)

@@ -144,8 +144,9 @@ enum select_verdict select_record(struct selector *s, const char *id, const char
         if (!select_in_shard(h, s->shard_k, s->shard_n)) return SELECT_SKIP;
         if (!select_in_sample(h, s->sample_pct)) return SELECT_SKIP;
     }
-    size_t plen = strcspn(target, "?#");
-    if (!select_match(s, method, target, plen)) return SELECT_SKIP;
+    /* The path is looked for only when a rule needs it (a strcspn per record). */
+    if ((s->ninc || s->nexc) && !select_match(s, method, target, strcspn(target, "?#")))
+        return SELECT_SKIP;
     s->kept++;
     return SELECT_KEEP;
 }

@@ -88,6 +88,13 @@ static void test_include_exclude_rules(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         assert_int_equal(select_record(&s, "id", cases[i].method, cases[i].target), cases[i].want);
     select_release(&s);
+    /* Excludes alone: the path (query and fragment left out) is still matched. */
+    select_init(&s);
+    assert_int_equal(select_add_rule(&s, false, "/health"), CUT_OK);
+    assert_int_equal(select_record(&s, "id", "GET", "/health?deep=1"), SELECT_SKIP);
+    assert_int_equal(select_record(&s, "id", "GET", "/health#top"), SELECT_SKIP);
+    assert_int_equal(select_record(&s, "id", "GET", "/healthz"), SELECT_KEEP);
+    select_release(&s);
 }
 
 static void test_limit_stops_and_new_pass_restarts(void **state)

@@ -51,9 +51,13 @@ struct known_headers {
     const struct header *ct, *loc;
 };
 
-static bool named_lit(const struct header *hd, size_t nlen, const char *lit, size_t litlen)
+/* Whether hd (its name nlen bytes) is named lit in any case; the exact
+ * case, the usual one, is a fixed-size compare of a few instructions
+ * (always inlined, so litlen is a constant). */
+__attribute__((always_inline)) static inline bool named_lit(const struct header *hd, size_t nlen,
+                                                            const char *lit, size_t litlen)
 {
-    return nlen == litlen && strcasecmp(hd->name, lit) == 0;
+    return nlen == litlen && (memcmp(hd->name, lit, litlen) == 0 || strcasecmp(hd->name, lit) == 0);
 }
 
 /* The members of the headers array (the brackets are in the callers'

@@ -382,8 +382,9 @@ static void test_escapes_at_every_block_position(void **state)
     (void)state;
     /* t: ["PLAIN ESCAPE PLAIN","ROOM"]; the first string is read with
      * room after it, so no block is cut short by the input's end. */
-    static const char *const escapes[] = {"\\n", "\\\"",    "\\\\",    "\\/",      "\\u00e9",
-                                          "\\x", "\\u00zz", "\\ud800", "\\\\\\\"", "\x01"};
+    static const char *const escapes[] = {
+        "\\n",     "\\\"",     "\\\\", "\\/",      "\\u00e9", "\\x",  "\\u00zz",
+        "\\ud800", "\\\\\\\"", "\x01", "\xc3\xa9", "\xff",    "\xc3", "\xed\xa0\x80"};
     char t[256];
     for (size_t e = 0; e < sizeof escapes / sizeof *escapes; e++) {
         for (int off = 0; off < 70; off++) {

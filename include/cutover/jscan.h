@@ -61,33 +61,31 @@ static inline bool jscan_enter(struct jscan *s, enum jscan_type t)
     }
     return jscan_enter_(s, t);
 }
-/* A plain string's body (no backslash or control byte before its closing
- * quote) of any length, 16 bytes at a time: the header values, URLs and
- * dates of a record are mostly 16 to 64 bytes, past text_jstr_short's one
- * block. The same answer as text_jstr_scan's when true; false when that
- * is needed. For the inline fast paths below and jscan.c. */
+/* A plain ASCII string's body (no backslash, control byte or byte >= 0x80
+ * before its closing quote) of any length, 16 bytes at a time: the header
+ * values, URLs and dates of a record are mostly 16 to 64 bytes, past
+ * text_jstr_short's one block. The same answer as text_jstr_scan's when
+ * true (with nothing seen); false when that is needed, and for any byte
+ * >= 0x80, whose UTF-8 the general way checks. For the inline fast paths
+ * below and jscan.c. */
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
 static inline __attribute__((always_inline)) bool jscan_plain_(const char *p, size_t n,
                                                                struct text_jstr *r)
 {
-    unsigned high = 0;
     for (size_t i = 0; n - i >= 16; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        /* A signed v < 0x20 is a control byte or a byte >= 0x80: either
+         * sends the string the general way (which checks its UTF-8). */
         __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
-                                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
-        unsigned quotes = (unsigned)_mm_movemask_epi8(q);
+                                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned quotes = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
         unsigned stops = quotes | (unsigned)_mm_movemask_epi8(stop);
-        if (!stops) {
-            high |= (unsigned)_mm_movemask_epi8(v);
-            continue;
-        }
+        if (!stops) continue;
         unsigned first = stops & (0u - stops);
         if (!(first & quotes)) return false;
-        high |= (unsigned)_mm_movemask_epi8(v) & (first - 1);
         r->at = i + (size_t)__builtin_ctz(first);
         r->end = TEXT_JSTR_OK;
-        r->seen = high ? TEXT_JSTR_HIGH : 0;
+        r->seen = 0;
         return true;
     }
     return false;

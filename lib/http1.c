@@ -455,7 +455,8 @@ long http1_parse_response(const char *p, size_t n, size_t last_len, struct http1
 
 /* Whether h is named lit (a literal of litlen bytes): the length first,
  * which tells most names apart without a call. */
-static bool named(const struct http1_header *h, const char *lit, size_t litlen)
+__attribute__((always_inline)) static inline bool named(const struct http1_header *h,
+                                                        const char *lit, size_t litlen)
 {
     return ieq(h->name, h->name_len, lit, litlen);
 }

@@ -299,7 +299,8 @@ static char *put_digits(char *end, uint64_t v)
 /* Append the n <= 32 bytes at p, a number's text in a local array that
  * can be read 32 bytes from p: one fixed-size copy (no call) when there is
  * room; the bytes copied past n are left beyond len. */
-static enum cut_err put_short(struct buf *b, const char *p, size_t n)
+__attribute__((always_inline)) static inline enum cut_err put_short(struct buf *b, const char *p,
+                                                                    size_t n)
 {
     if (b->cap - b->len <= 32 || b->max) return buf_append(b, p, n);
     memcpy(b->data + b->len, p, 32);

@@ -335,14 +335,18 @@ __attribute__((always_inline)) static inline enum cut_err put_raw(struct buf *b,
     return CUT_OK;
 }
 
+/* want is a word of letters and '-': the first letters compared in any
+ * case before any call (most names and methods differ there). */
 static bool name_is(const char *name, size_t n, const char *want, size_t wn)
 {
-    return n == wn && strncasecmp(name, want, wn) == 0;
+    return n == wn && ((unsigned char)name[0] | 0x20) == ((unsigned char)want[0] | 0x20) &&
+           strncasecmp(name, want, wn) == 0;
 }
 
 static bool method_is(const char *m, const char *want)
 {
-    return strcasecmp(m, want) == 0;
+    return ((unsigned char)m[0] | 0x20) == ((unsigned char)want[0] | 0x20) &&
+           strcasecmp(m, want) == 0;
 }
 
 /* Whether the method carries a Content-Length even without a body (curl
@@ -373,8 +377,13 @@ static enum cut_err build_request(struct h1conn *c, const struct http_request *r
 {
     const char *method = r->method && *r->method ? r->method : "GET";
     const char *url = r->url ? r->url : "";
-    const char *auth = strstr(url, "://");
-    auth = auth ? auth + 3 : url;
+    const char *auth = url; /* after the first "://" (strstr's answer, without its set-up) */
+    for (const char *q = url; *q; q++) {
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            auth = q + 3;
+            break;
+        }
+    }
     size_t alen = strcspn(auth, "/?#");
     const char *target = auth + alen;
     bool head = method_is(method, "HEAD");

@@ -143,7 +143,7 @@ bool jscan_member_(struct jscan *s, const char **key, size_t *keylen, bool *esc)
     return key_colon(s, key, keylen, esc);
 }
 
-bool jscan_element(struct jscan *s)
+bool jscan_element_(struct jscan *s)
 {
     return next_item(s, ']') == 1;
 }

@@ -119,10 +119,33 @@ static inline bool jscan_member(struct jscan *s, const char **key, size_t *keyle
             return true;
         }
     }
+    if (!s->err && p < end && *p == '}' && !s->fresh) { /* the end, right there */
+        s->p = p + 1;
+        s->depth--;
+        return false;
+    }
     return jscan_member_(s, key, keylen, esc);
 }
-/* Whether another element follows in the current array; false at ']' (consumed). */
-bool jscan_element(struct jscan *s);
+/* Whether another element follows in the current array; false at ']'
+ * (consumed). Inline when the next byte is ',' after an element or ']';
+ * jscan_element_ the general way. */
+bool jscan_element_(struct jscan *s);
+static inline bool jscan_element(struct jscan *s)
+{
+    const char *p = s->p;
+    if (!s->err && p < s->end && !s->fresh) {
+        if (*p == ',') {
+            s->p = p + 1;
+            return true;
+        }
+        if (*p == ']') {
+            s->p = p + 1;
+            s->depth--;
+            return false;
+        }
+    }
+    return jscan_element_(s);
+}
 /* Append the decoded string value to out (NUL and any valid UTF-8 kept). */
 bool jscan_string(struct jscan *s, struct buf *out);
 bool jscan_number(struct jscan *s, double *out);

@@ -526,6 +526,15 @@ static bool token_differs(struct cursor el, void *ctx)
 
 bool http1_header_has_token(const struct http1_header *h, const char *tok)
 {
+    /* One element (no comma), the usual Connection value: the same trim
+     * and compare as each_element's, without its calls. */
+    if (!h->value_len) return false;
+    if (!memchr(h->value, ',', h->value_len)) {
+        struct cursor el = cur_make(h->value, h->value_len);
+        cur_skip(&el, cur_span(&el, is_fold_ws));
+        cur_trim_end(&el, is_fold_ws);
+        return el.len && ieq((const char *)el.p, el.len, tok, strlen(tok));
+    }
     return !each_element(h->value, h->value_len, token_differs, (void *)tok);
 }
 

@@ -1001,6 +1001,19 @@ static void test_case_insensitive_names_and_tokens(void **state)
     assert_true(http1_header_has_token(&h[2], "Keep-Alive"));
     assert_false(http1_header_has_token(&h[3], "close"));
     assert_false(http1_header_has_token(&h[2], "keep-aliv"));
+    /* one element or several: trimmed of spaces, tabs and fold line ends */
+    static const struct {
+        const char *value;
+        bool close;
+    } v[] = {{"close", true},         {" close ", true},  {"\tclose\t", true},
+             {"\r\n close", true},    {"", false},        {" ", false},
+             {"closed", false},       {"clos", false},    {"cl ose", false},
+             {"close,", true},        {",close", true},   {"a, Close ,b", true},
+             {"keep-alive,,", false}, {"x-close", false}, {"close x", false}};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        struct http1_header t = {"Connection", 10, v[i].value, strlen(v[i].value), false};
+        assert_int_equal(http1_header_has_token(&t, "close"), v[i].close);
+    }
 }
 
 int main(void)

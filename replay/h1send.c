@@ -265,7 +265,7 @@ static inline uint64_t word_crlf(uint64_t x)
 /* Whether s[0..n) has no CR or LF, copying it to o when it has none (o may
  * be partly written otherwise). A word at a time, the last word overlapping
  * the one before; under 8 bytes two overlapping halves or single bytes. */
-static bool copy_if_clean(char *o, const char *s, size_t n)
+__attribute__((always_inline)) static inline bool copy_if_clean(char *o, const char *s, size_t n)
 {
     uint64_t x;
     uint32_t lo, hi;

@@ -644,10 +644,13 @@ __attribute__((noinline)) static bool skip_any(struct jscan *s)
 bool jscan_skip(struct jscan *s)
 {
     if (s->err) return false;
-    skip_ws(s);
     const char *p = s->p, *end = s->end;
     struct text_jstr r;
     if (p >= end) return skip_any(s);
+    if (fast_is_ws[(unsigned char)*p]) {
+        skip_ws(s);
+        if ((p = s->p) >= end) return skip_any(s);
+    }
     switch (*p) {
     case '"':
         if (!jscan_plain_(p + 1, (size_t)(end - p - 1), &r) || (r.seen & TEXT_JSTR_HIGH)) break;

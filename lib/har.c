@@ -815,7 +815,8 @@ static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
 /* Free the spares no member took. */
 static void drop_spares(struct scan_ctx *c)
 {
-    for (int i = 0; i < SPARE_STRS; i++) free(c->spare[i]);
+    for (int i = 0; i < SPARE_STRS; i++)
+        if (c->spare[i]) free(c->spare[i]); /* mostly taken: no call for NULL */
     for (size_t j = c->reuse->n; j < c->spare_headers; j++) free(c->reuse->v[j].name);
     c->spare_headers = 0;
 }

@@ -370,6 +370,30 @@ static int64_t num_to_i64(double d, int64_t dflt)
     return fabs(d) < 9e18 ? (int64_t)d : dflt;
 }
 
+/* Copy n bytes to d (no overlap): a record's strings are mostly under 32
+ * bytes, copied by two loads and two stores that may overlap rather than
+ * by a call. */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+    if (n >= 16 && n <= 32) {
+        uint64_t a[2], b[2];
+        memcpy(a, s, 16), memcpy(b, s + n - 16, 16);
+        memcpy(d, a, 16), memcpy(d + n - 16, b, 16);
+    } else if (n >= 8 && n < 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8), memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4), memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4), memcpy(d + n - 4, &b, 4);
+    } else if (n > 32) {
+        memcpy(d, s, n);
+    } else {
+        for (size_t i = 0; i < n; i++) d[i] = s[i];
+    }
+}
+
 /* scan_slice's string with escapes, decoded into d. */
 __attribute__((noinline)) static bool decode_slice(struct scan_ctx *c, struct buf *d,
                                                    const char **out, size_t *n)
@@ -405,7 +429,7 @@ static bool scan_str(struct scan_ctx *c, char **dst, enum jscan_type t)
             free(*dst); /* a member given twice: the last one counts */
             *dst = c->spare[i];
             c->spare[i] = NULL;
-            memcpy(*dst, str, n);
+            copy_short(*dst, str, n);
             (*dst)[n] = '\0';
             return true;
         }
@@ -461,10 +485,10 @@ static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, 
             }
         }
         if (need <= (size_t)(o->value - o->name) + strlen(o->value)) {
-            memcpy(o->name, name, nlen);
+            copy_short(o->name, name, nlen);
             o->name[nlen] = '\0';
             o->value = o->name + nlen + 1;
-            memcpy(o->value, value, vlen);
+            copy_short(o->value, value, vlen);
             o->value[vlen] = '\0';
             h->n++;
             return true;

@@ -461,6 +461,9 @@ static void test_parse_over_a_previous_record(void **state)
         "{\"_id\":\"e\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":[{"
         "\"name\":\"X-A-Long-Header-Name\",\"value\":\"and a long value too!\"},{\"name\":"
         "\"S\",\"value\":\"1\"},{\"name\":\"T\",\"value\":\"2\"}]}}",
+        /* Strings of 4 to 7 bytes written over longer ones. */
+        "{\"_id\":\"abcdef\",\"request\":{\"method\":\"OPTIONS\",\"url\":\"http://h/\","
+        "\"headers\":[{\"name\":\"Host\",\"value\":\"h:8080\"}]}}",
     };
     /* Broken after some of the request was read: what it left must not
      * show in the next record (nor leak: valgrind runs this test). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "cutover/vec.h"
 
 static const struct {
     const char *name;
@@ -97,14 +98,8 @@ enum cut_err cmp_rules_add(struct cmp_rules *r, const char *text, char *err, siz
         if (e) return e == CUT_EPARSE ? CUT_EINVAL : e;
     }
     ru.text = strdup(text);
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8;
-        struct cmp_rule *v = realloc(r->v, cap * sizeof *v);
-        if (!v)
-            ru.text = (free(ru.text), NULL);
-        else
-            r->v = v, r->cap = cap;
-    }
+    if (ru.text && vec_reserve(&r->v, &r->cap, r->n + 1, sizeof *r->v))
+        ru.text = (free(ru.text), NULL);
     if (!ru.text) {
         free(ru.header);
         jpath_free(ru.path);
@@ -116,13 +111,7 @@ enum cut_err cmp_rules_add(struct cmp_rules *r, const char *text, char *err, siz
 
 enum cut_err cmp_strings_add(struct cmp_strings *s, const char *text)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        char **v = realloc(s->v, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (vec_reserve(&s->v, &s->cap, s->n + 1, sizeof *s->v)) return CUT_ENOMEM;
     if (!(s->v[s->n] = strdup(text))) return CUT_ENOMEM;
     s->n++;
     return CUT_OK;

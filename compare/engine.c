@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "compare.h"
+#include "cutover/vec.h"
 
 #define MAX_BODY_DIFFS 1000 /* per body: past this a body is "very different" */
 
@@ -73,13 +74,7 @@ void cmp_release(struct cmp *c)
 
 enum cut_err cmp_endpoint_get(struct cmp *c, const char *name, size_t n, uint32_t *out)
 {
-    if (c->neps == c->capeps) {
-        size_t cap = c->capeps ? c->capeps * 2 : 16;
-        struct cmp_endpoint *v = realloc(c->eps, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->eps = v;
-        c->capeps = cap;
-    }
+    if (vec_reserve(&c->eps, &c->capeps, c->neps + 1, sizeof *c->eps)) return CUT_ENOMEM;
     bool added;
     enum cut_err e = cmp_map_put(&c->ep_index, name, n, (uint32_t)c->neps, out, &added);
     if (e || !added) return e;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "cutover/vec.h"
 
 static enum cut_err put_headers(struct buf *out, const struct jv *h)
 {
@@ -66,13 +67,8 @@ enum cut_err cmp_example_unref(struct cmp *c, uint32_t i)
 {
     struct cmp_example *x = &c->examples[i];
     if (x->refs && --x->refs) return CUT_OK;
-    if (c->nfree_ex == c->capfree_ex) {
-        size_t cap = c->capfree_ex ? c->capfree_ex * 2 : 16;
-        uint32_t *v = realloc(c->free_ex, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->free_ex = v;
-        c->capfree_ex = cap;
-    }
+    if (vec_reserve(&c->free_ex, &c->capfree_ex, c->nfree_ex + 1, sizeof *c->free_ex))
+        return CUT_ENOMEM;
     cmp_example_release(x);
     c->free_ex[c->nfree_ex++] = i;
     return CUT_OK;
@@ -85,13 +81,8 @@ static struct cmp_example *slot(struct cmp *c, uint32_t *idx)
         *idx = c->free_ex[--c->nfree_ex];
         return &c->examples[*idx];
     }
-    if (c->nexamples == c->capexamples) {
-        size_t cap = c->capexamples ? c->capexamples * 2 : 32;
-        struct cmp_example *v = realloc(c->examples, cap * sizeof *v);
-        if (!v) return NULL;
-        c->examples = v;
-        c->capexamples = cap;
-    }
+    if (vec_reserve(&c->examples, &c->capexamples, c->nexamples + 1, sizeof *c->examples))
+        return NULL;
     *idx = (uint32_t)c->nexamples++;
     return &c->examples[*idx];
 }

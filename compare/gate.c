@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "cutover/vec.h"
 
 struct cmp_thresholds cmp_thresholds_for(const struct cmp *c, const struct cmp_endpoint *ep)
 {
@@ -20,13 +21,7 @@ struct cmp_thresholds cmp_thresholds_for(const struct cmp *c, const struct cmp_e
 static enum cut_err add_row(struct cmp *c, const char *rule, const char *scope, double threshold,
                             double actual, bool passed, double p, const char *note)
 {
-    if (c->ngate == c->capgate) {
-        size_t cap = c->capgate ? c->capgate * 2 : 32;
-        struct cmp_gate_row *v = realloc(c->gate, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->gate = v;
-        c->capgate = cap;
-    }
+    if (vec_reserve(&c->gate, &c->capgate, c->ngate + 1, sizeof *c->gate)) return CUT_ENOMEM;
     struct cmp_gate_row *r = &c->gate[c->ngate];
     r->rule = strdup(rule);
     r->scope = strdup(scope);

@@ -8,16 +8,11 @@
 
 #include "compare.h"
 #include "cutover/stats.h"
+#include "cutover/vec.h"
 
 static enum cut_err push(struct cmp_samples *s, double v)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        double *nv = realloc(s->v, cap * sizeof *nv);
-        if (!nv) return CUT_ENOMEM;
-        s->v = nv;
-        s->cap = cap;
-    }
+    if (vec_reserve(&s->v, &s->cap, s->n + 1, sizeof *s->v)) return CUT_ENOMEM;
     s->v[s->n++] = v;
     return CUT_OK;
 }

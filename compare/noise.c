@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "compare.h"
+#include "cutover/vec.h"
 
 #define SEEN_CAP ((size_t)1 << 16)
 #define MAX_EXAMPLE_PATHS 64
@@ -265,13 +266,7 @@ static enum cut_err key_get(struct cmp *c, uint32_t ep, enum cmp_where where, en
     if (!e) e = buf_putc(kb, (char)kind);
     if (!e) e = buf_append(kb, gpath, glen);
     if (e) return e;
-    if (c->nkeys == c->capkeys) {
-        size_t cap = c->capkeys ? c->capkeys * 2 : 64;
-        struct cmp_key *v = realloc(c->keys, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->keys = v;
-        c->capkeys = cap;
-    }
+    if (vec_reserve(&c->keys, &c->capkeys, c->nkeys + 1, sizeof *c->keys)) return CUT_ENOMEM;
     e = cmp_map_put(&c->key_index, kb->data, kb->len, (uint32_t)c->nkeys, out, added);
     if (e || !*added) return e;
     struct cmp_key *k = &c->keys[c->nkeys];
@@ -296,13 +291,7 @@ static enum cut_err cur_add(struct cmp *c, uint32_t i, bool *was)
             *was = true;
             return CUT_OK;
         }
-    if (c->ncur == c->capcur) {
-        size_t cap = c->capcur ? c->capcur * 2 : 16;
-        uint32_t *v = realloc(c->cur, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->cur = v;
-        c->capcur = cap;
-    }
+    if (vec_reserve(&c->cur, &c->capcur, c->ncur + 1, sizeof *c->cur)) return CUT_ENOMEM;
     c->cur[c->ncur++] = i;
     return CUT_OK;
 }
@@ -403,13 +392,7 @@ static enum cut_err path_info(struct cmp *c, const struct cmp_override *ov, enum
     *gpath = c->gpath.data;
     *glen = c->gpath.len;
     if (e || c->rule_cache.n >= RULE_CACHE) return e;
-    if (c->npinfo == c->cappinfo) {
-        size_t cap = c->cappinfo ? c->cappinfo * 2 : 64;
-        struct cmp_pathinfo *v = realloc(c->pinfo, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->pinfo = v;
-        c->cappinfo = cap;
-    }
+    if (vec_reserve(&c->pinfo, &c->cappinfo, c->npinfo + 1, sizeof *c->pinfo)) return CUT_ENOMEM;
     struct cmp_pathinfo *pi = &c->pinfo[c->npinfo];
     if (!(pi->gpath = malloc(*glen + 1))) return CUT_ENOMEM;
     memcpy(pi->gpath, *gpath, *glen + 1);
@@ -571,13 +554,7 @@ enum cut_err cmp_pair_end(struct cmp *c)
     enum cut_err e = buf_append(kb, &c->cur_ep, sizeof c->cur_ep);
     if (!e && n) e = buf_append(kb, c->cur, n * sizeof *c->cur);
     if (e) return e;
-    if (c->nsigs == c->capsigs) {
-        size_t cap = c->capsigs ? c->capsigs * 2 : 64;
-        struct cmp_sig *v = realloc(c->sigs, cap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        c->sigs = v;
-        c->capsigs = cap;
-    }
+    if (vec_reserve(&c->sigs, &c->capsigs, c->nsigs + 1, sizeof *c->sigs)) return CUT_ENOMEM;
     uint32_t si;
     bool added;
     e = cmp_map_put(&c->sig_index, kb->data, kb->len, (uint32_t)c->nsigs, &si, &added);

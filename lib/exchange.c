@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cutover/vec.h"
+
 void headers_init(struct headers *h)
 {
     h->v = NULL;
@@ -84,13 +86,7 @@ enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const
         h->n++;
         return CUT_OK;
     }
-    if (h->n == h->cap) {
-        size_t ncap = h->cap ? h->cap * 2 : 16;
-        struct header *v = realloc(h->v, ncap * sizeof *v);
-        if (!v) return CUT_ENOMEM;
-        h->v = v;
-        h->cap = ncap;
-    }
+    if (vec_reserve(&h->v, &h->cap, h->n + 1, sizeof *h->v)) return CUT_ENOMEM;
     if (pair_new(&h->v[h->n], name, nlen, value, vlen)) return CUT_ENOMEM;
     h->n++;
     return CUT_OK;

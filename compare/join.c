@@ -11,6 +11,7 @@
  * documents become JSON Lines first. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,70 @@ struct src {
 
 static size_t window_size(void);
 
+/* Another process truncating a mapped file turns the next touch of a page
+ * past its new end into SIGBUS, where the read path would have seen an
+ * early end of file. Either way the input is no longer what it was: the
+ * run stops with one line naming the file and status 3, not a crash. */
+#define MAP_GUARDS 4
+static struct {
+    const char *p;
+    size_t span;
+    const char *name;
+    size_t namelen;
+} map_guard[MAP_GUARDS];
+
+static void say(const char *p, size_t n)
+{
+    ssize_t w = write(STDERR_FILENO, p, n);
+    (void)w;
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    const char *a = si->si_addr, *prog = log_prog(), *name = "an input";
+    size_t namelen = strlen(name);
+    for (size_t i = 0; i < MAP_GUARDS; i++)
+        if (map_guard[i].p && a >= map_guard[i].p && a < map_guard[i].p + map_guard[i].span) {
+            name = map_guard[i].name;
+            namelen = map_guard[i].namelen;
+        }
+    static const char why[] = ": the file shrank while it was being read\n";
+    say(prog, strlen(prog));
+    say(": ", 2);
+    say(name, namelen);
+    say(why, sizeof why - 1);
+    _exit(3);
+}
+
+static void map_guard_add(const struct map *m, const char *name)
+{
+    static bool installed;
+    if (!installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigbus;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        installed = sigaction(SIGBUS, &sa, NULL) == 0;
+    }
+    for (size_t i = 0; i < MAP_GUARDS; i++)
+        if (!map_guard[i].p) {
+            map_guard[i].name = name;
+            map_guard[i].namelen = strlen(name);
+            map_guard[i].span = m->span;
+            map_guard[i].p = m->p;
+            return;
+        }
+}
+
+static void map_guard_drop(const struct map *m)
+{
+    for (size_t i = 0; i < MAP_GUARDS; i++)
+        if (map_guard[i].p == m->p) map_guard[i].p = NULL;
+}
+
 static bool map_open(struct map *m, int fd)
 {
     struct stat sb;
@@ -103,6 +168,7 @@ static bool map_open(struct map *m, int fd)
 
 static void map_close(struct map *m)
 {
+    if (m->p) map_guard_drop(m);
     if (m->p) munmap((void *)m->p, m->span);
     m->p = NULL;
 }
@@ -397,6 +463,7 @@ static enum cut_err src_open(struct src *s, const char *path, char *err, size_t 
             return CUT_EIO;
         }
         if (map_open(&s->m, s->fd)) { /* read again from the start, mapped */
+            map_guard_add(&s->m, s->name);
             s->m.keep = window_size();
             s->pending = NULL;
             har_reader_free(s->r);

@@ -155,9 +155,6 @@ bool jscan_raw_string_(struct jscan *s, const char **raw, size_t *n, bool *esc)
 }
 
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
-static const char unescape_short[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                         ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
-
 /* The stops of the 16 bytes at p ('"', '\\', bytes < 0x20) and, through
  * *high, its bytes >= 0x80. */
 static inline unsigned block_stops(__m128i v, unsigned *high)
@@ -205,7 +202,7 @@ static bool string_short_escapes(struct jscan *s, struct buf *out)
                                  _mm_loadu_si128((const __m128i *)(const void *)(p + j)));
                 o += k - j;
                 if (p[k] != '\\') break;
-                char c = unescape_short[(unsigned char)p[k + 1]];
+                char c = text_unescape_short[(unsigned char)p[k + 1]];
                 if (!c) goto give_up;
                 *o++ = c;
                 j = k + 2;
@@ -236,8 +233,8 @@ static bool string_short_escapes(struct jscan *s, struct buf *out)
         p += k;
         out->len += k;
         if (*p == '"') break;
-        if (*p != '\\' || p + 1 >= end || !unescape_short[(unsigned char)p[1]]) goto give_up;
-        out->data[out->len++] = unescape_short[(unsigned char)p[1]];
+        if (*p != '\\' || p + 1 >= end || !text_unescape_short[(unsigned char)p[1]]) goto give_up;
+        out->data[out->len++] = text_unescape_short[(unsigned char)p[1]];
         p += 2;
     }
     if (high && !text_utf8_valid(body, (size_t)(p - body))) goto give_up;
@@ -458,20 +455,6 @@ static const char *fast_str_scan(const char *body, const char *end)
 }
 
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
-/* The positions a backslash escapes in a 32-byte block, from its backslash
- * mask; *carry is 1 when the block's first byte is escaped, and is set for
- * the next block (text.c's escaped_of: runs of backslashes pair up). */
-static inline uint32_t escaped_by(uint32_t bs, uint32_t *carry)
-{
-    const uint32_t even = 0x55555555u;
-    bs &= ~*carry;
-    uint32_t follows = (bs << 1) | *carry;
-    uint32_t odd_starts = bs & ~even & ~follows;
-    uint64_t sum = (uint64_t)odd_starts + bs;
-    *carry = (uint32_t)(sum >> 32);
-    return (even ^ ((uint32_t)sum << 1)) & follows;
-}
-
 /* fast_str for a string jscan_plain_ could not end, 32 bytes a block: a
  * JSON body recorded as text, dense in \" and \\, whose escaped positions
  * come from the backslash mask without a loop over them. Any other escape
@@ -498,7 +481,7 @@ __attribute__((noinline)) static const char *fast_str_escaped(const char *body, 
             p += 32;
             continue;
         }
-        uint32_t esc = escaped_by(bs, &carry), quote = q & ~esc;
+        uint32_t esc = text_escaped_of(bs, &carry), quote = q & ~esc;
         uint32_t below = quote ? (quote & (0u - quote)) - 1 : 0xFFFFFFFFu;
         if (ctrl & below) return NULL; /* a control byte before the end */
         if (esc & ~q & ~bs & below)

@@ -300,23 +300,6 @@ static inline uint32_t block_escape_stops(const char *p, bool high, uint32_t *ot
 }
 #endif
 
-/* The positions a backslash escapes, from a 32-byte block's backslash
- * mask; *carry is 1 when the block's first byte is escaped (a backslash
- * ended the block before) and is set for the next block. Runs of
- * backslashes pair up: a run that starts on an even bit escapes the byte
- * after it when its length is odd, and the carry out of the addition marks
- * the runs that start on odd bits. */
-static uint32_t escaped_of(uint32_t bs, uint32_t *carry)
-{
-    const uint32_t even = 0x55555555u;
-    bs &= ~*carry;
-    uint32_t follows = (bs << 1) | *carry;
-    uint32_t odd_starts = bs & ~even & ~follows;
-    uint64_t sum = (uint64_t)odd_starts + bs;
-    *carry = (uint32_t)(sum >> 32);
-    return (even ^ ((uint32_t)sum << 1)) & follows;
-}
-
 /* The four masks of a 32-byte block, two 16-byte ones side by side. */
 static void block_masks32(const char *p, struct jstr_masks *m)
 {
@@ -417,7 +400,7 @@ __attribute__((noinline)) static struct text_jstr scan_blocks(const char *p, siz
             continue;
         }
         uint32_t valid = blk == pad ? (1u << (n - i)) - 1 : 0xFFFFFFFFu;
-        uint32_t esc = escaped_of(m.bslash & valid, &carry);
+        uint32_t esc = text_escaped_of(m.bslash & valid, &carry);
         uint32_t quote = m.quote & ~esc & valid;
         uint32_t below = quote ? (quote & (0u - quote)) - 1 : valid;
         esc &= below;
@@ -597,17 +580,17 @@ static size_t put_utf8(char *o, unsigned cp)
     return 4;
 }
 
+const char text_unescape_short[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                       ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+
 /* Decode the escape at p[0] == '\\' (avail bytes from p) into o: bytes
  * consumed, 0 when malformed; *olen gets the bytes written (at most the
  * bytes consumed). */
-static const char unescape_simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                          ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
-
 static size_t unescape(const char *p, size_t avail, char *o, size_t *olen)
 {
     if (avail < 2) return 0;
     if (p[1] != 'u') {
-        char c = unescape_simple[(unsigned char)p[1]];
+        char c = text_unescape_short[(unsigned char)p[1]];
         if (!c) return 0;
         *o = c;
         *olen = 1;
@@ -642,7 +625,7 @@ size_t text_jstr_decode(const char *raw, size_t n, char *out)
             size_t k = (size_t)__builtin_ctz(m);
             memmove(out + o, raw + i + j, 16);
             o += k - j;
-            char c = unescape_simple[(unsigned char)raw[i + k + 1]];
+            char c = text_unescape_short[(unsigned char)raw[i + k + 1]];
             if (c) {
                 out[o++] = c;
                 j = k + 2;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cutover/buf.h"
 
 /* Whether p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
@@ -22,6 +23,28 @@ enum cut_err text_pct_decode(struct buf *out, const char *s, size_t n, bool plus
 bool text_ieq(const char *a, size_t alen, const char *b);
 
 /* ---- JSON string bodies, scanned 16 bytes at a time (jscan and jdiff) ---- */
+
+/* The byte each short escape (\" \\ \/ \b \f \n \r \t) stands for, by the
+ * letter after the backslash; 0 for any other (\u, or no escape). */
+extern const char text_unescape_short[256];
+
+/* The positions a backslash escapes in a 32-byte block, from its backslash
+ * mask; *carry is 1 when the block's first byte is escaped (a backslash
+ * ended the block before) and is set for the next block. Runs of
+ * backslashes pair up: a run that starts on an even bit escapes the byte
+ * after it when its length is odd, and the carry out of the addition marks
+ * the runs that start on odd bits. Inline: the block scanners of text.c
+ * and jscan.c call it once a block. */
+static inline uint32_t text_escaped_of(uint32_t bs, uint32_t *carry)
+{
+    const uint32_t even = 0x55555555u;
+    bs &= ~*carry;
+    uint32_t follows = (bs << 1) | *carry;
+    uint32_t odd_starts = bs & ~even & ~follows;
+    uint64_t sum = (uint64_t)odd_starts + bs;
+    *carry = (uint32_t)(sum >> 32);
+    return (even ^ ((uint32_t)sum << 1)) & follows;
+}
 
 /* How text_jstr_scan ended. */
 enum text_jstr_end {

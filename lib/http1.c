@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cutover/cursor.h"
+#include "cutover/text.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -48,55 +49,6 @@ static size_t tchar_span(const struct cursor *c)
 }
 
 #define ONES8 0x0101010101010101ULL
-
-/* Whether the 8 bytes x and y are the same in any ASCII case: where they
- * differ, it is by the case bit (0x20) only, at a byte of y that is a
- * letter (bit 7 clear, and with the case bit set between 'a' and 'z'; no
- * carry or borrow crosses a byte). */
-static inline bool word_ieq(uint64_t x, uint64_t y)
-{
-    uint64_t d = x ^ y;
-    if (!d) return true;
-    if (d & ~(ONES8 * 0x20)) return false;
-    uint64_t l = (y | (ONES8 * 0x20)) & (ONES8 * 0x7f);
-    uint64_t letter = (l + ONES8 * (0x80 - 'a')) & (ONES8 * (0x80 + 'z') - l) & ~y & (ONES8 * 0x80);
-    return ((d << 2) & ~letter) == 0;
-}
-
-/* Whether a[0..alen) is lit (litlen bytes) in any ASCII case, as
- * text_ieq (strncasecmp in the C locale) says, without a call and a word
- * at a time: header names, methods and tokens are compared on every
- * answer. */
-static inline bool ieq(const char *a, size_t alen, const char *lit, size_t litlen)
-{
-    if (alen != litlen) return false;
-    size_t n = litlen;
-    uint64_t x, y;
-    if (n >= 8) {
-        for (size_t i = 0; n - i > 8; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, lit + i, 8);
-            if (!word_ieq(x, y)) return false;
-        }
-        memcpy(&x, a + n - 8, 8); /* the last 8, overlapping */
-        memcpy(&y, lit + n - 8, 8);
-        return word_ieq(x, y);
-    }
-    if (n >= 4) { /* two 4-byte halves, overlapping when n < 8 */
-        uint32_t xl, xh, yl, yh;
-        memcpy(&xl, a, 4);
-        memcpy(&xh, a + n - 4, 4);
-        memcpy(&yl, lit, 4);
-        memcpy(&yh, lit + n - 4, 4);
-        return word_ieq(xl | (uint64_t)xh << 32, yl | (uint64_t)yh << 32);
-    }
-    x = y = 0;
-    for (size_t i = 0; i < n; i++) {
-        x |= (uint64_t)(unsigned char)a[i] << (8 * i);
-        y |= (uint64_t)(unsigned char)lit[i] << (8 * i);
-    }
-    return word_ieq(x, y);
-}
 
 static bool is_ows(uint8_t c)
 {
@@ -458,7 +410,7 @@ long http1_parse_response(const char *p, size_t n, size_t last_len, struct http1
 __attribute__((always_inline)) static inline bool named(const struct http1_header *h,
                                                         const char *lit, size_t litlen)
 {
-    return ieq(h->name, h->name_len, lit, litlen);
+    return text_ieqn(h->name, h->name_len, lit, litlen);
 }
 
 const struct http1_header *http1_find_header(const struct http1_header *h, size_t n,
@@ -521,7 +473,7 @@ static bool each_element(const char *v, size_t n, bool (*fn)(struct cursor, void
 
 static bool token_differs(struct cursor el, void *ctx)
 {
-    return !ieq((const char *)el.p, el.len, ctx, strlen(ctx));
+    return !text_ieqn((const char *)el.p, el.len, ctx, strlen(ctx));
 }
 
 bool http1_header_has_token(const struct http1_header *h, const char *tok)
@@ -533,7 +485,7 @@ bool http1_header_has_token(const struct http1_header *h, const char *tok)
         struct cursor el = cur_make(h->value, h->value_len);
         cur_skip(&el, cur_span(&el, is_fold_ws));
         cur_trim_end(&el, is_fold_ws);
-        return el.len && ieq((const char *)el.p, el.len, tok, strlen(tok));
+        return el.len && text_ieqn((const char *)el.p, el.len, tok, strlen(tok));
     }
     return !each_element(h->value, h->value_len, token_differs, (void *)tok);
 }
@@ -585,9 +537,9 @@ struct te_state {
 static bool te_element(struct cursor el, void *ctx)
 {
     struct te_state *st = ctx;
-    if (ieq((const char *)el.p, el.len, "identity", 8)) return true;
+    if (text_ieqn((const char *)el.p, el.len, "identity", 8)) return true;
     st->any = true;
-    st->last_chunked = ieq((const char *)el.p, el.len, "chunked", 7);
+    st->last_chunked = text_ieqn((const char *)el.p, el.len, "chunked", 7);
     return true;
 }
 
@@ -627,13 +579,13 @@ enum cut_err http1_response_framing(const struct http1_response *resp, const cha
     out->framing = HTTP1_BODY_NONE;
     out->length = 0;
     int st = resp->status;
-    bool connect = req_method && ieq(req_method, req_method_len, "CONNECT", 7);
+    bool connect = req_method && text_ieqn(req_method, req_method_len, "CONNECT", 7);
     if (st == 101 || (connect && st >= 200 && st < 300)) {
         out->framing = HTTP1_BODY_TUNNEL;
         return CUT_OK;
     }
     if (st < 200 || st == 204 || st == 304) return CUT_OK;
-    if (req_method && ieq(req_method, req_method_len, "HEAD", 4)) return CUT_OK;
+    if (req_method && text_ieqn(req_method, req_method_len, "HEAD", 4)) return CUT_OK;
     int te = transfer_encoding(resp->headers, resp->num_headers);
     if (te != 0) {
         out->framing = te > 0 ? HTTP1_BODY_CHUNKED : HTTP1_BODY_UNTIL_CLOSE;

@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 bool text_utf8_valid(const void *vp, size_t n)
 {
@@ -143,8 +142,7 @@ enum cut_err text_pct_decode(struct buf *out, const char *s, size_t n, bool plus
 
 bool text_ieq(const char *a, size_t alen, const char *b)
 {
-    size_t blen = strlen(b);
-    return alen == blen && strncasecmp(a, b, alen) == 0;
+    return text_ieqn(a, alen, b, strlen(b));
 }
 
 /* ---- JSON string bodies ----

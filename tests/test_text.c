@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cutover/text.h"
 
@@ -246,6 +247,35 @@ static void test_jstr_decode_pieces(void **state)
     }
 }
 
+/* text_ieqn against strncasecmp (the C locale): every pair of byte values
+ * at every place of names of 1 to 12 bytes (the word paths of 1-3, 4-7
+ * and 8+ bytes), the rest of the name the same letters in another case. */
+static void test_ieqn_matches_strncasecmp(void **state)
+{
+    (void)state;
+    static const char base[] = "cOnTeNt-LeNg";
+    char a[16], b[16];
+    for (size_t n = 1; n <= 12; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (int x = 0; x < 256; x++) {
+                for (int y = 0; y < 256; y++) {
+                    for (size_t i = 0; i < n; i++) {
+                        a[i] = base[i];
+                        b[i] = (char)(base[i] ^ 0x20 * (base[i] != '-'));
+                    }
+                    a[at] = (char)x;
+                    b[at] = (char)y;
+                    bool want = x && y ? strncasecmp(a, b, n) == 0 : x == y;
+                    if (text_ieqn(a, n, b, n) != want)
+                        fail_msg("n %zu at %zu: %02x vs %02x", n, at, (unsigned)x, (unsigned)y);
+                }
+            }
+        }
+    }
+    assert_false(text_ieqn("Host", 4, "Hos", 3));
+    assert_true(text_ieq("transfer-ENCODING", 17, "Transfer-Encoding"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_jstr_scan_table),
         cmocka_unit_test(test_jstr_backslash_runs_match_a_byte_loop),
         cmocka_unit_test(test_jstr_decode_pieces),
+        cmocka_unit_test(test_ieqn_matches_strncasecmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

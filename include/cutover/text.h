@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "cutover/buf.h"
 
 /* Whether p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
@@ -21,6 +22,56 @@ enum cut_err text_b64_decode(struct buf *out, const char *s, size_t n);
 enum cut_err text_pct_decode(struct buf *out, const char *s, size_t n, bool plus_is_space);
 /* ASCII case-insensitive equality of a slice and a C string. */
 bool text_ieq(const char *a, size_t alen, const char *b);
+
+/* Whether the 8 bytes x and y are the same in any ASCII case: where they
+ * differ, it is by the case bit (0x20) only, at a byte of y that is a
+ * letter (bit 7 clear, and with the case bit set between 'a' and 'z'; no
+ * carry or borrow crosses a byte). For text_ieqn. */
+static inline bool text_word_ieq_(uint64_t x, uint64_t y)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t d = x ^ y;
+    if (!d) return true;
+    if (d & ~(ones * 0x20)) return false;
+    uint64_t l = (y | (ones * 0x20)) & (ones * 0x7f);
+    uint64_t letter = (l + ones * (0x80 - 'a')) & (ones * (0x80 + 'z') - l) & ~y & (ones * 0x80);
+    return ((d << 2) & ~letter) == 0;
+}
+
+/* Whether a[0..alen) is b[0..blen) in any ASCII case (strncasecmp in the
+ * C locale), a word at a time and without a call: HTTP header names,
+ * methods and tokens are compared on every message. Inline, so that a
+ * literal's length is a constant. */
+static inline bool text_ieqn(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen != blen) return false;
+    size_t n = blen;
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; n - i > 8; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (!text_word_ieq_(x, y)) return false;
+        }
+        memcpy(&x, a + n - 8, 8); /* the last 8, overlapping */
+        memcpy(&y, b + n - 8, 8);
+        return text_word_ieq_(x, y);
+    }
+    if (n >= 4) { /* two 4-byte halves, overlapping when n < 8 */
+        uint32_t xl, xh, yl, yh;
+        memcpy(&xl, a, 4);
+        memcpy(&xh, a + n - 4, 4);
+        memcpy(&yl, b, 4);
+        memcpy(&yh, b + n - 4, 4);
+        return text_word_ieq_(xl | (uint64_t)xh << 32, yl | (uint64_t)yh << 32);
+    }
+    x = y = 0;
+    for (size_t i = 0; i < n; i++) {
+        x |= (uint64_t)(unsigned char)a[i] << (8 * i);
+        y |= (uint64_t)(unsigned char)b[i] << (8 * i);
+    }
+    return text_word_ieq_(x, y);
+}
 
 /* ---- JSON string bodies, scanned 16 bytes at a time (jscan and jdiff) ---- */
 

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "cutover/text.h"
 #include "cutover/vec.h"
 
 void headers_init(struct headers *h)
@@ -56,19 +56,46 @@ static enum cut_err pair_new(struct header *out, const char *name, size_t nlen, 
     return CUT_OK;
 }
 
-/* Write name and value over the kept pair o when they fit in it: a pair's
+/* The bytes of name, NUL and value that the kept pair o can hold: its
  * allocation holds at least its name, NUL, value (to strlen) and NUL, and
- * still does after this. Else a new pair replaces it. */
-static enum cut_err pair_reuse(struct header *o, const char *name, size_t nlen, const char *value,
+ * still does after pair_write. */
+static size_t pair_room(const struct header *o)
+{
+    return (size_t)(o->value - o->name) + strlen(o->value);
+}
+
+/* Write name and value over the kept pair o, which has room for them. */
+static void pair_write(struct header *o, const char *name, size_t nlen, const char *value,
+                       size_t vlen)
+{
+    text_copy_short(o->name, name, nlen);
+    o->name[nlen] = '\0';
+    o->value = o->name + nlen + 1;
+    text_copy_short(o->value, value, vlen);
+    o->value[vlen] = '\0';
+}
+
+/* headers_add over the kept pair at h->n (h->n < h->spare): over that one
+ * when they fit in it, else over a later kept pair that fits, which takes
+ * its place (a replayed request comes back with its headers rewritten:
+ * Host shorter, the marker added at the end; the one passed over waits for
+ * the next header), else a new pair replaces it. */
+static enum cut_err pair_reuse(struct headers *h, const char *name, size_t nlen, const char *value,
                                size_t vlen)
 {
-    size_t room = (size_t)(o->value - o->name) + strlen(o->value);
-    if (nlen + 1 + vlen <= room) {
-        memcpy(o->name, name, nlen);
-        o->name[nlen] = '\0';
-        o->value = o->name + nlen + 1;
-        memcpy(o->value, value, vlen);
-        o->value[vlen] = '\0';
+    struct header *o = &h->v[h->n];
+    size_t need = nlen + 1 + vlen, room = pair_room(o);
+    for (size_t j = h->n + 1; need > room && j < h->spare; j++) {
+        size_t r = pair_room(&h->v[j]);
+        if (need <= r) {
+            struct header t = *o;
+            *o = h->v[j];
+            h->v[j] = t;
+            room = r;
+        }
+    }
+    if (need <= room) {
+        pair_write(o, name, nlen, value, vlen);
         return CUT_OK;
     }
     struct header nh;
@@ -82,7 +109,7 @@ enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const
                          size_t vlen)
 {
     if (h->n < h->spare) {
-        if (pair_reuse(&h->v[h->n], name, nlen, value, vlen)) return CUT_ENOMEM;
+        if (pair_reuse(h, name, nlen, value, vlen)) return CUT_ENOMEM;
         h->n++;
         return CUT_OK;
     }
@@ -126,7 +153,7 @@ void headers_delete_at(struct headers *h, size_t i)
  * every request, several times. */
 static bool named(const struct header *hd, const char *name, size_t nlen)
 {
-    return (size_t)(hd->value - hd->name - 1) == nlen && strcasecmp(hd->name, name) == 0;
+    return text_ieqn(hd->name, (size_t)(hd->value - hd->name - 1), name, nlen);
 }
 
 const struct header *headers_get(const struct headers *h, const char *name)

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "cutover/jscan.h"
@@ -51,15 +50,6 @@ struct known_headers {
     const struct header *ct, *loc;
 };
 
-/* Whether hd (its name nlen bytes) is named lit in any case; the exact
- * case, the usual one, is a fixed-size compare of a few instructions
- * (always inlined, so litlen is a constant). */
-__attribute__((always_inline)) static inline bool named_lit(const struct header *hd, size_t nlen,
-                                                            const char *lit, size_t litlen)
-{
-    return nlen == litlen && (memcmp(hd->name, lit, litlen) == 0 || strcasecmp(hd->name, lit) == 0);
-}
-
 /* The members of the headers array (the brackets are in the callers'
  * literals, with the punctuation around them). */
 static enum cut_err put_headers(struct buf *b, const struct headers *h, struct known_headers *k)
@@ -70,8 +60,8 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h, struct k
          * length is where the value starts. */
         const struct header *hd = &h->v[i];
         size_t nlen = (size_t)(hd->value - hd->name - 1);
-        if (!k->ct && named_lit(hd, nlen, "Content-Type", 12)) k->ct = hd;
-        if (!k->loc && named_lit(hd, nlen, "Location", 8)) k->loc = hd;
+        if (!k->ct && text_ieqn(hd->name, nlen, "Content-Type", 12)) k->ct = hd;
+        if (!k->loc && text_ieqn(hd->name, nlen, "Location", 8)) k->loc = hd;
         if (i) TRY(put_ch(b, ','));
         TRY(jsonw_name_value(b, hd->name, nlen, hd->value, strlen(hd->value)));
     }
@@ -349,14 +339,12 @@ struct scan_ctx {
     struct buf tmp;
     unsigned skip;   /* HAR_SKIP_* parts walked over, not stored */
     const char *why; /* what failed when the JSON itself was fine */
-    /* The previous record's allocations (exchange_recycle), written over
-     * when the new value fits and freed at the end when not taken: its
-     * _id and request strings, and its request headers, which stay in
-     * reuse->v[reuse->n .. spare_headers) until taken in order. */
+    /* The previous record's _id and request strings (exchange_recycle),
+     * written over when the new value fits and freed at the end when not
+     * taken. Its headers' pairs are kept by the header lists themselves
+     * (headers_clear), and headers_add writes over them. */
     char **spare_at[SPARE_STRS];
     char *spare[SPARE_STRS];
-    struct headers *reuse;
-    size_t spare_headers;
 };
 
 static bool bad(struct scan_ctx *c, const char *why)
@@ -368,30 +356,6 @@ static bool bad(struct scan_ctx *c, const char *why)
 static int64_t num_to_i64(double d, int64_t dflt)
 {
     return fabs(d) < 9e18 ? (int64_t)d : dflt;
-}
-
-/* Copy n bytes to d (no overlap): a record's strings are mostly under 32
- * bytes, copied by two loads and two stores that may overlap rather than
- * by a call. */
-static inline void copy_short(char *d, const char *s, size_t n)
-{
-    if (n >= 16 && n <= 32) {
-        uint64_t a[2], b[2];
-        memcpy(a, s, 16), memcpy(b, s + n - 16, 16);
-        memcpy(d, a, 16), memcpy(d + n - 16, b, 16);
-    } else if (n >= 8 && n < 16) {
-        uint64_t a, b;
-        memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8), memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
-        uint32_t a, b;
-        memcpy(&a, s, 4), memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4), memcpy(d + n - 4, &b, 4);
-    } else if (n > 32) {
-        memcpy(d, s, n);
-    } else {
-        for (size_t i = 0; i < n; i++) d[i] = s[i];
-    }
 }
 
 /* scan_slice's string with escapes, decoded into d. */
@@ -429,7 +393,7 @@ static bool scan_str(struct scan_ctx *c, char **dst, enum jscan_type t)
             free(*dst); /* a member given twice: the last one counts */
             *dst = c->spare[i];
             c->spare[i] = NULL;
-            copy_short(*dst, str, n);
+            text_copy_short(*dst, str, n);
             (*dst)[n] = '\0';
             return true;
         }
@@ -460,45 +424,6 @@ static bool scan_bool(struct scan_ctx *c, bool *out)
     return jscan_skip(&c->s);
 }
 
-/* headers_add, over the previous record's pair at that place when the new
- * one fits in it. */
-static bool add_header(struct scan_ctx *c, struct headers *h, const char *name, size_t nlen,
-                       const char *value, size_t vlen)
-{
-    if (h == c->reuse && h->n < c->spare_headers) {
-        struct header *o = &h->v[h->n];
-        /* name, NUL, value and NUL in one allocation, which holds at least
-         * its name, NUL, value (to strlen) and NUL (exchange.c's pair_reuse) */
-        size_t need = nlen + 1 + vlen;
-        if (need > (size_t)(o->value - o->name) + strlen(o->value)) {
-            /* A later spare that fits takes this place (a replayed request
-             * comes back with its headers rewritten: Host shorter, the
-             * marker added at the end); the one here waits for the next. */
-            for (size_t j = h->n + 1; j < c->spare_headers; j++) {
-                struct header *s = &h->v[j];
-                if (need <= (size_t)(s->value - s->name) + strlen(s->value)) {
-                    struct header t = *o;
-                    *o = *s;
-                    *s = t;
-                    break;
-                }
-            }
-        }
-        if (need <= (size_t)(o->value - o->name) + strlen(o->value)) {
-            copy_short(o->name, name, nlen);
-            o->name[nlen] = '\0';
-            o->value = o->name + nlen + 1;
-            copy_short(o->value, value, vlen);
-            o->value[vlen] = '\0';
-            h->n++;
-            return true;
-        }
-        free(o->name);
-        o->name = NULL;
-    }
-    return headers_add(h, name, nlen, value, vlen) == CUT_OK || bad(c, "out of memory");
-}
-
 /* [{"name":…,"value":…},…]; a header without both strings is an error. */
 static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type t)
 {
@@ -521,7 +446,7 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type 
         }
         if (c->s.err) break; /* the member loop ended on broken JSON */
         if (ok && !(str[0] && str[1])) ok = bad(c, "a header without a string name and value");
-        if (ok) ok = add_header(c, h, str[0], len[0], str[1], len[1]);
+        if (ok && headers_add(h, str[0], len[0], str[1], len[1])) ok = bad(c, "out of memory");
     }
     buf_free(&name);
     return ok && !c->s.err;
@@ -816,8 +741,9 @@ enum cut_err har_parse_entry(const char *p, size_t n, struct exchange *x, char *
 }
 
 /* exchange_release, except that what the next record will likely need
- * again is kept for it: the header arrays and body buffers (emptied), and
- * the _id, request strings and request headers as spares in c. A replay
+ * again is kept for it: the header lists with their pairs and the body
+ * buffers (emptied: exchange_clear), and the _id and request strings as
+ * spares in c. A replay
  * reads every record into the exchange the sender has just handed back,
  * and the frees and mallocs were a fifth of the reading. */
 static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
@@ -829,11 +755,6 @@ static void exchange_recycle(struct exchange *x, struct scan_ctx *c)
         *at[i] = NULL;
     }
     exchange_clear(x);
-    /* The request's pairs are taken in order by this parse (reuse), not
-     * by headers_add: they leave the list's own spares. */
-    c->spare_headers = x->req.headers.spare;
-    x->req.headers.spare = 0;
-    c->reuse = &x->req.headers;
 }
 
 /* Free the spares no member took. */
@@ -841,8 +762,6 @@ static void drop_spares(struct scan_ctx *c)
 {
     for (int i = 0; i < SPARE_STRS; i++)
         if (c->spare[i]) free(c->spare[i]); /* mostly taken: no call for NULL */
-    for (size_t j = c->reuse->n; j < c->spare_headers; j++) free(c->reuse->v[j].name);
-    c->spare_headers = 0;
 }
 
 enum cut_err har_parse_entry_parts(const char *p, size_t n, struct exchange *x, unsigned skip,

@@ -527,13 +527,13 @@ static const char *fast_literal(const char *p, const char *end, const char *word
     return (size_t)(end - p) >= n && memcmp(p, word, n) == 0 ? p + n : NULL;
 }
 
-/* The end of the value at p (no whitespace before it), nested at depth. */
 /* Whether level lvl (0 the outermost open container) is an object. */
 static inline bool level_is_object(const uint64_t *objects, unsigned lvl)
 {
     return objects[lvl / 64] >> (lvl % 64) & 1;
 }
 
+/* The end of the value at p, nested at depth, or NULL. */
 static const char *fast_skip(const char *p, const char *end, int depth)
 {
     uint64_t objects[(JSCAN_MAX_DEPTH + 63) / 64];
@@ -585,7 +585,7 @@ static const char *fast_skip(const char *p, const char *end, int depth)
                 p = number_end(p, end);
                 break;
             }
-            while (q < end && *q >= '0' && *q <= '9') q++;
+            q = digits(q, end);
             p = q < end && (*q == '.' || *q == 'e' || *q == 'E') ? number_end(p, end) : q;
             break;
         }

@@ -190,13 +190,6 @@ static void map_drop_behind(struct map *m)
     m->drop = to;
 }
 
-static bool json_complete(const char *p, size_t n)
-{
-    struct jscan s;
-    jscan_init(&s, p, n);
-    return jscan_skip(&s) && jscan_done(&s);
-}
-
 /* har_reader_next_line's next line (see its read_line): blank lines and a
  * CR before the newline dropped, an over-long line refused, a last line
  * without its newline taken when it is a whole JSON value and otherwise
@@ -221,7 +214,7 @@ static enum cut_err map_line(struct map *m, const char *name, const char **line,
                          m->line + 1, HAR_DEFAULT_MAX_LINE);
                 return CUT_EPARSE;
             }
-            if (json_complete(start, avail)) {
+            if (jscan_whole_value(start, avail)) {
                 m->line++;
                 *line = start;
                 *n = avail;

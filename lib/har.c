@@ -856,13 +856,6 @@ static enum cut_err fill(struct har_reader *r)
     return CUT_OK;
 }
 
-static bool json_complete(const char *p, size_t n)
-{
-    struct jscan s;
-    jscan_init(&s, p, n);
-    return jscan_skip(&s) && jscan_done(&s);
-}
-
 /* One complete line (without its newline), skipping blank lines. */
 static enum cut_err read_line(struct har_reader *r, const char **line, size_t *len, long long *off)
 {
@@ -907,7 +900,7 @@ static enum cut_err read_line(struct har_reader *r, const char **line, size_t *l
             /* A last line without its newline is whole when it is a complete
              * JSON value (another tool's file); otherwise a killed writer
              * tore it, and it is skipped. */
-            if (avail && !r->oversize && json_complete(start, avail)) {
+            if (avail && !r->oversize && jscan_whole_value(start, avail)) {
                 r->pos = r->in.len;
                 r->offset += (long long)avail;
                 r->line++;
@@ -1007,7 +1000,7 @@ static enum cut_err doc_next(struct har_reader *r, struct exchange *x)
 static bool looks_like_document(const char *line, size_t len)
 {
     struct jscan s;
-    if (!json_complete(line, len)) return true;
+    if (!jscan_whole_value(line, len)) return true;
     jscan_init(&s, line, len);
     return scan_to_member(&s, "log");
 }

@@ -676,3 +676,10 @@ bool jscan_done(struct jscan *s)
     if (s->p != s->end) return fail(s, "trailing characters after the value");
     return true;
 }
+
+bool jscan_whole_value(const char *p, size_t n)
+{
+    struct jscan s;
+    jscan_init(&s, p, n);
+    return jscan_skip(&s) && jscan_done(&s);
+}

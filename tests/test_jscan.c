@@ -453,6 +453,18 @@ static void test_mutated_validity_agrees_with_jansson(void **state)
     assert_true(invalid > 4000);
 }
 
+/* A last line without its newline: whole when it is one JSON value. */
+static void test_whole_value(void **state)
+{
+    (void)state;
+    static const char *whole[] = {"{\"_id\":\"a\"}", " [1,2] ", "\"x\"", "0", "{}\r"};
+    static const char *torn[] = {"{\"_id\":\"a\"", "{\"_id\":\"a\"}x", "", "  ", "[1,", "{} {}"};
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        assert_true(jscan_whole_value(whole[i], strlen(whole[i])));
+    for (size_t i = 0; i < sizeof torn / sizeof *torn; i++)
+        assert_false(jscan_whole_value(torn[i], strlen(torn[i])));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_fast_and_careful_skips_agree),
         cmocka_unit_test(test_mutated_validity_agrees_with_jansson),
         cmocka_unit_test(test_escapes_at_every_block_position),
+        cmocka_unit_test(test_whole_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,9 @@ bool jscan_skip(struct jscan *s);
 bool jscan_skip_careful_(struct jscan *s);
 /* Whether only whitespace is left (and no error happened). */
 bool jscan_done(struct jscan *s);
+/* Whether p[0..n) is one whole JSON value, whitespace around it allowed
+ * (the readers' test of a last line without its newline: whole, or torn). */
+bool jscan_whole_value(const char *p, size_t n);
 /* The raw body of the next value, a string (escapes not decoded; *esc
  * tells whether it has any), for a reader that can use it as it is.
  * Inline for a plain ASCII string with no whitespace before it;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "assemble.h"
+#include "cutover/args.h"
 #include "cutover/log.h"
 #include "cutover/outfile.h"
 #include "packet.h"
@@ -177,46 +178,18 @@ static void usage_error(const char *fmt, ...)
     exit(2);
 }
 
-/* "10", "64k", "16M", "1G". */
+/* "10", "64k", "16M", "1G" (args_size). */
 static uint64_t parse_size(const char *opt, const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') usage_error("bad size for %s", opt);
-    uint64_t mul = 1;
-    switch (*end) {
-    case '\0':
-        break;
-    case 'k':
-    case 'K':
-        mul = 1024;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mul = 1024 * 1024;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mul = 1024ULL * 1024 * 1024;
-        end++;
-        break;
-    default:
-        usage_error("bad size for %s", opt);
-    }
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end || (v && mul > UINT64_MAX / v)) usage_error("bad size for %s", opt);
-    return v * mul;
+    uint64_t v;
+    if (args_size(s, &v)) usage_error("bad size for %s", opt);
+    return v;
 }
 
 static double parse_seconds(const char *opt, const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 1e9) usage_error("bad seconds for %s", opt);
+    double v;
+    if (args_double(s, 0, 1e9, &v) || v == 0) usage_error("bad seconds for %s", opt);
     return v;
 }
 

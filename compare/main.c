@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "cutover/args.h"
 #include "cutover/log.h"
 
 enum {
@@ -98,16 +99,6 @@ static void usage(FILE *f)
             "  -q, --quiet             no warnings or summary on stderr\n"
             "  -h, --help              this text;  --version\n"
             "Exit status: 0 gate passed, 1 gate failed, 2 bad usage or input, 3 runtime fault.\n");
-}
-
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || isnan(v) || v < lo || v > hi) return false;
-    *out = v;
-    return true;
 }
 
 struct cli {
@@ -199,7 +190,7 @@ static int take(struct cmp_opts *o, struct cli *cl, int c, const char *arg, cons
     default:
         return 2;
     }
-    if (th) return parse_double(arg, lo, hi, th) ? 0 : bad_value(name, arg);
+    if (th) return args_double(arg, lo, hi, th) ? bad_value(name, arg) : 0;
     if (e == CUT_ENOMEM) {
         log_error("out of memory");
         return 3;
@@ -275,11 +266,8 @@ static void on_bad(void *ctx, int what)
 static int pool_threads(void)
 {
     const char *env = getenv("CUTOVER_THREADS");
-    if (env && *env) {
-        char *end;
-        long n = strtol(env, &end, 10);
-        if (!*end && n >= 0 && n <= 64) return (int)n;
-    }
+    long n;
+    if (env && !args_long(env, 0, 64, &n)) return (int)n;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     return cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0;
 }

@@ -4,13 +4,13 @@
  * keeping its easy handle (and so its connection) warm, and prints how
  * many requests it sent and answered, per endpoint. */
 #include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cutover/args.h"
 #include "cutover/log.h"
 #include "drv_mix.h"
 
@@ -195,16 +195,6 @@ static void report(const struct driver *d)
     fflush(stdout);
 }
 
-static bool num_arg(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cutover-driver [--count N] [--concurrency N] [--seed N] [-q] BASE_URL\n"
@@ -231,13 +221,13 @@ int main(int argc, char **argv)
         bool ok = true;
         switch (ch) {
         case 'n':
-            ok = num_arg(optarg, 0, 10000000, &d.count);
+            ok = !args_long(optarg, 0, 10000000, &d.count);
             break;
         case 'c':
-            ok = num_arg(optarg, 1, 1000, &d.concurrency);
+            ok = !args_long(optarg, 1, 1000, &d.concurrency);
             break;
         case 's':
-            ok = num_arg(optarg, 0, 0x7fffffffL, &v), d.seed = (uint64_t)v;
+            ok = !args_long(optarg, 0, 0x7fffffffL, &v), d.seed = (uint64_t)v;
             break;
         case 'q':
             log_set_quiet(true);

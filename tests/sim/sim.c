@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cutover/args.h"
 #include "cutover/log.h"
 #include "sim_api.h"
 #include "sim_http.h"
@@ -38,16 +39,6 @@ static void usage(FILE *f)
                "                       jitter is a function of the request and --seed (same\n"
                "                       seed, same request: same time)\n"
                "  --port 0             pick a free port (printed on stdout)\n");
-}
-
-static bool num_arg(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
 }
 
 struct sim_cli {
@@ -84,25 +75,25 @@ static int parse_args(int argc, char **argv, struct sim_cli *cli)
             }
             break;
         case 'l':
-            ok = num_arg(optarg, 0, 60000, &v), cli->api.latency_ms = (unsigned)v;
+            ok = !args_long(optarg, 0, 60000, &v), cli->api.latency_ms = (unsigned)v;
             break;
         case 'j':
-            ok = num_arg(optarg, 0, 60000, &v), cli->api.jitter_ms = (unsigned)v;
+            ok = !args_long(optarg, 0, 60000, &v), cli->api.jitter_ms = (unsigned)v;
             break;
         case 'p':
-            ok = num_arg(optarg, 0, 65535, &cli->port);
+            ok = !args_long(optarg, 0, 65535, &cli->port);
             break;
         case 'b':
             cli->bind = optarg;
             break;
         case 's':
-            ok = num_arg(optarg, 0, 0x7fffffffL, &v), cli->api.seed = (uint64_t)v;
+            ok = !args_long(optarg, 0, 0x7fffffffL, &v), cli->api.seed = (uint64_t)v;
             break;
         case 'c':
-            ok = num_arg(optarg, 0, 1L << 30, &v), cli->http.chunk_above = (size_t)v;
+            ok = !args_long(optarg, 0, 1L << 30, &v), cli->http.chunk_above = (size_t)v;
             break;
         case 'm':
-            ok = num_arg(optarg, 1, 1L << 30, &v), cli->http.max_body = (size_t)v;
+            ok = !args_long(optarg, 1, 1L << 30, &v), cli->http.max_body = (size_t)v;
             break;
         case 'h':
             usage(stdout);

@@ -17,6 +17,7 @@
 #include "cutover/jpath.h"
 #include "cutover/sha256.h"
 #include "cutover/text.h"
+#include "cutover/vec.h"
 
 static const char *const default_headers[] = {
     "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
@@ -39,21 +40,12 @@ struct redactor {
     struct hmac_sha256_key hk;
     struct token_slot cache[TOKEN_CACHE];
     char **names;
-    size_t nnames;
+    size_t nnames, names_cap;
     uint64_t name_lens; /* bit n: some name has length n (63: 63 or more) */
     struct jpath **paths;
-    size_t npaths;
+    size_t npaths, paths_cap;
     struct redact_stats st;
 };
-
-static enum cut_err grow_push(void ***v, size_t *n, void *item)
-{
-    void **nv = realloc(*v, (*n + 1) * sizeof **v);
-    if (!nv) return CUT_ENOMEM;
-    nv[(*n)++] = item;
-    *v = nv;
-    return CUT_OK;
-}
 
 static uint64_t len_bit(size_t n)
 {
@@ -74,13 +66,11 @@ static bool is_redacted_name(const struct redactor *r, const char *name)
 enum cut_err redact_add_header(struct redactor *r, const char *name)
 {
     if (is_redacted_name(r, name)) return CUT_OK;
-    char *dup = strdup(name);
-    if (!dup) return CUT_ENOMEM;
-    enum cut_err e = grow_push((void ***)&r->names, &r->nnames, dup);
-    if (e) {
-        free(dup);
-        return e;
-    }
+    char *dup = NULL;
+    if (vec_reserve(&r->names, &r->names_cap, r->nnames + 1, sizeof *r->names) ||
+        !(dup = strdup(name)))
+        return CUT_ENOMEM;
+    r->names[r->nnames++] = dup;
     r->name_lens |= len_bit(strlen(name));
     return CUT_OK;
 }
@@ -172,11 +162,9 @@ enum cut_err redact_add_json(struct redactor *r, const char *path, char *err, si
         }
         return redact_add_header(r, path + 7);
     }
-    struct jpath *p;
-    enum cut_err e = jpath_parse(path, &p, err, errlen);
-    if (e) return e;
-    e = grow_push((void ***)&r->paths, &r->npaths, p);
-    if (e) jpath_free(p);
+    if (vec_reserve(&r->paths, &r->paths_cap, r->npaths + 1, sizeof *r->paths)) return CUT_ENOMEM;
+    enum cut_err e = jpath_parse(path, &r->paths[r->npaths], err, errlen);
+    if (!e) r->npaths++;
     return e;
 }
 

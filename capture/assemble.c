@@ -442,6 +442,25 @@ static void response_done(struct conn *c, int64_t ts)
     drain(c);
 }
 
+/* One step of role r's head parser over p[0..n), which holds the head so
+ * far: its length when whole, 0 when more bytes are needed (the parser
+ * resumes where it stopped next time), -1 when malformed or past
+ * HTTP1_MAX_HEAD.  msg is the role's http1_request or http1_response. */
+static long head_parse(struct conn *c, enum role r, const char *p, size_t n, int64_t ts, void *msg)
+{
+    struct half *h = &c->h[r];
+    if (h->last_len == 0) h->first_ts = ts;
+    long len = r == ROLE_REQ ? http1_parse_request(p, n, h->last_len, msg)
+                             : http1_parse_response(p, n, h->last_len, msg);
+    if (len == HTTP1_NEED_MORE) {
+        if (n > HTTP1_MAX_HEAD) return -1;
+        h->last_len = n;
+        return 0;
+    }
+    h->last_len = 0;
+    return len < 0 ? -1 : len;
+}
+
 static size_t head_request(struct conn *c, const char *p, size_t n, int64_t ts)
 {
     struct assembler *a = c->a;
@@ -450,15 +469,8 @@ static size_t head_request(struct conn *c, const char *p, size_t n, int64_t ts)
     memset(&rq, 0, sizeof rq);
     rq.headers = a->fields;
     rq.max_headers = MAX_FIELDS;
-    if (h->last_len == 0) h->first_ts = ts;
-    long len = http1_parse_request(p, n, h->last_len, &rq);
-    if (len == HTTP1_NEED_MORE) {
-        if (n > HTTP1_MAX_HEAD) return malformed(c, ROLE_REQ, p, n);
-        h->last_len = n;
-        return 0;
-    }
-    h->last_len = 0;
-    if (len < 0) return malformed(c, ROLE_REQ, p, n);
+    long len = head_parse(c, ROLE_REQ, p, n, ts, &rq);
+    if (len <= 0) return len ? malformed(c, ROLE_REQ, p, n) : 0;
     struct http1_body fr;
     if (http1_request_framing(&rq, &fr) != CUT_OK) return malformed(c, ROLE_REQ, p, n);
     a->st.requests++;
@@ -572,15 +584,8 @@ static size_t head_response(struct conn *c, const char *p, size_t n, int64_t ts)
     memset(&rs, 0, sizeof rs);
     rs.headers = a->fields;
     rs.max_headers = MAX_FIELDS;
-    if (h->last_len == 0) h->first_ts = ts;
-    long len = http1_parse_response(p, n, h->last_len, &rs);
-    if (len == HTTP1_NEED_MORE) {
-        if (n > HTTP1_MAX_HEAD) return malformed(c, ROLE_RESP, p, n);
-        h->last_len = n;
-        return 0;
-    }
-    h->last_len = 0;
-    if (len < 0) return malformed(c, ROLE_RESP, p, n);
+    long len = head_parse(c, ROLE_RESP, p, n, ts, &rs);
+    if (len <= 0) return len ? malformed(c, ROLE_RESP, p, n) : 0;
     if (rs.status < 200 && rs.status != 101) {
         a->st.interim++; /* 100 Continue and friends: the final answer follows */
         return (size_t)len;

@@ -5,18 +5,10 @@
 # cutover-compare with every report.  Any invalid read or write, use of
 # uninitialised memory, or definite/indirect leak fails.  Needs a release
 # build (CUTOVER_BUILD, default build/rel): valgrind and ASan do not mix.
-set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/${CUTOVER_BUILD:-build/rel}/bin"
+CUTOVER_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CUTOVER_BIN="$CUTOVER_ROOT/${CUTOVER_BUILD:-build/rel}/bin"
+. "$CUTOVER_ROOT/tests/integration/lib.sh"
 command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed (scripts/deps.sh test)" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/memcheck.XXXXXX")
-spid=""
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
 
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-origins=yes"
 pass=0
@@ -40,7 +32,7 @@ run() { # run NAME LOG CMD...: fails on valgrind's status 99 or a crash
 }
 
 # Input: 40 keep-alive exchanges over 3 connections, crafted.
-python3 "$root/tests/integration/harden_pcap.py" exchanges "$tmp/in.pcap" 40 --conns 3 || exit 1
+python3 "$here/harden_pcap.py" exchanges "$tmp/in.pcap" 40 --conns 3 || exit 1
 
 base="$tmp/base.jsonl"
 if [ -x "$bin/cutover-capture" ]; then
@@ -71,15 +63,8 @@ fi
 cand="$tmp/cand.jsonl"
 if [ -x "$bin/cutover-replay" ] && [ -x "$bin/cutover-sim" ]; then
     "$bin/cutover-sim" --port 0 --flavor new >"$tmp/port" 2>"$tmp/sim.log" &
-    spid=$!
-    port=""
-    i=0
-    while [ -z "$port" ] && [ $i -lt 50 ]; do
-        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/port" 2>/dev/null)
-        [ -n "$port" ] || sleep 0.1
-        i=$((i + 1))
-    done
-    if [ -n "$port" ]; then
+    it_bg $!
+    if port=$(it_port "$tmp/port"); then
         run replay "$tmp/vg.replay" "$bin/cutover-replay" -q --max --timeout 20 \
             -t "http://127.0.0.1:$port" -o "$cand" "$base"
     else

@@ -4,32 +4,14 @@
 # upload, Expect: 100-continue, HEAD, gzip, chunked answer, IPv6, keep-alive,
 # http.client pipelining) must come out with the method, target, request
 # body, status and decoded response body the clients sent and saw.
-set -u
-bin=${CUTOVER_BIN:?}
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/capture_clients.XXXXXX")
-srv=""; dump=""
-cleanup() {
-    [ -n "$dump" ] && kill "$dump" 2>/dev/null && wait "$dump" 2>/dev/null
-    [ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
-    [ -n "${KEEP_PCAP:-}" ] && cp "$tmp/clients.pcap" "$KEEP_PCAP" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
+[ -n "${KEEP_PCAP:-}" ] && it_on_exit 'cp "$tmp/clients.pcap" "$KEEP_PCAP" 2>/dev/null'
 [ "$(id -u)" -eq 0 ] || { echo "needs root to run tcpdump on lo" >&2; exit 77; }
-for t in tcpdump curl python3; do
-    command -v $t >/dev/null || { echo "$t is not installed (scripts/deps.sh test)" >&2; exit 77; }
-done
+it_need_cmd tcpdump curl python3
 
 python3 "$here/capture_server.py" "$tmp/port" 2>"$tmp/server.log" &
-srv=$!
-port=""; i=0
-while [ -z "$port" ] && [ $i -lt 100 ]; do
-    port=$(sed -n 's/^listening \([0-9][0-9]*\)$/\1/p' "$tmp/port" 2>/dev/null)
-    [ -n "$port" ] || sleep 0.1; i=$((i + 1))
-done
-[ -n "$port" ] || { echo "server did not start: $(cat "$tmp/server.log")"; exit 1; }
+it_bg $!
+port=$(it_port "$tmp/port") || { echo "server did not start: $(cat "$tmp/server.log")"; exit 1; }
 
 # Immediate mode: otherwise the kernel holds the last packets in a block for
 # up to tcpdump's 1 s timeout, and stopping it loses them. Immediate mode
@@ -37,13 +19,14 @@ done
 # for the chunked answer's burst of small segments.
 tcpdump -i lo --immediate-mode -B 65536 -U -s 0 -w "$tmp/clients.pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
 dump=$!
+it_bg "$dump"
 i=0
 until grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q "listening on" "$tmp/tcpdump.log" || { echo "tcpdump did not start: $(cat "$tmp/tcpdump.log")"; exit 77; }
 
 timeout 120 python3 "$here/capture_clients.py" drive "$port" "$tmp" || { echo "clients failed"; exit 1; }
 sleep 0.5
-kill -INT "$dump"; wait "$dump" 2>/dev/null; dump=""
+kill -INT "$dump"; wait "$dump" 2>/dev/null
 
 "$bin/cutover-capture" -r "$tmp/clients.pcap" -o "$tmp/out.jsonl" --stats-json "$tmp/stats.json" 2>"$tmp/capture.err"
 rc=$?

@@ -3,18 +3,7 @@
 # why, with exit status 2 (usage, input) or 3 (runtime); output is 0600; a
 # live capture on lo (as root) stopped by SIGTERM writes what it completed,
 # redacted, and exits 0.
-set -u
-bin=${CUTOVER_BIN:?}
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/capture_errors.XXXXXX")
-srv=""; cap=""
-cleanup() {
-    [ -n "$cap" ] && kill "$cap" 2>/dev/null && wait "$cap" 2>/dev/null
-    [ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
 fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 C="$bin/cutover-capture"
@@ -38,9 +27,9 @@ expect "no input" 2 "give -i" --
 expect "unknown option" 2 "see --help" -- --no-such-option
 expect "bad size" 2 "max-body" -- -r x --max-body 12Q
 expect "-o with --har" 2 "cannot be combined" -- -r x -o a --har b
-expect "rotation to stdout" 2 "rotation needs" -- -q -r "$here/../../README.md" --rotate-size 1M
-if [ -d "${CUTOVER_ROOT:-}/../shared/pcaps" ]; then
-    p="$CUTOVER_ROOT/../shared/pcaps/one_tcp_stream.pcap"
+expect "rotation to stdout" 2 "rotation needs" -- -q -r "$root/README.md" --rotate-size 1M
+if [ -d "$root/../shared/pcaps" ]; then
+    p="$root/../shared/pcaps/one_tcp_stream.pcap"
     expect "bad BPF" 2 "bad filter" -- -q -r "$p" -f "tcp port nonsense(" -o "$tmp/x.jsonl"
     expect "unwritable output" 3 "$tmp/no/dir/out.jsonl" -- -q -r "$p" -o "$tmp/no/dir/out.jsonl"
 fi
@@ -55,16 +44,12 @@ if [ "$(id -u)" -ne 0 ] || ! command -v curl >/dev/null; then
     echo "live part skipped: needs root and curl"
 else
     python3 "$here/capture_server.py" "$tmp/port" 2>"$tmp/server.log" &
-    srv=$!
-    port=""; i=0
-    while [ -z "$port" ] && [ $i -lt 100 ]; do
-        port=$(sed -n 's/^listening \([0-9][0-9]*\)$/\1/p' "$tmp/port" 2>/dev/null)
-        [ -n "$port" ] || sleep 0.1; i=$((i + 1))
-    done
-    [ -n "$port" ] || { echo "server did not start"; exit 1; }
+    it_bg $!
+    port=$(it_port "$tmp/port") || { echo "server did not start"; exit 1; }
     "$C" -i lo -f "tcp port $port" -o "$tmp/live.jsonl" --stats-json "$tmp/live.json" \
         --redact-json '$.card' 2>"$tmp/live.err" &
     cap=$!
+    it_bg "$cap"
     i=0
     until grep -q "listening on" "$tmp/live.err" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
     sleep 0.3
@@ -74,7 +59,7 @@ else
     done
     sleep 0.5
     kill -TERM "$cap"
-    wait "$cap"; rc=$?; cap=""
+    wait "$cap"; rc=$?
     [ $rc -eq 0 ] || fail "live capture exited $rc after SIGTERM: $(cat "$tmp/live.err")"
     grep -q "final:" "$tmp/live.err" || fail "no final statistics after SIGTERM"
     [ "$(stat -c %a "$tmp/live.jsonl" 2>/dev/null)" = 600 ] || fail "live output is not mode 0600"

@@ -6,24 +6,12 @@
 # parity 100%.  Each regression alone: verdict fail, and report.json names
 # the endpoint and path it broke (the latency gate rule for `latency`).
 # Needs root or CAP_NET_RAW for the live capture; leaves no process behind.
-set -u
-bin=${CUTOVER_BIN:?}
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
 count=${E2E_COUNT:-150}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/e2e_demo.XXXXXX")
-pids=""
 started=""
-cleanup() {
-    for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-    for p in $pids; do wait "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
-for t in cutover-capture cutover-replay cutover-compare cutover-sim cutover-driver; do
-    [ -x "$bin/$t" ] || { echo "$t is not built yet" >&2; exit 77; }
-done
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+it_need cutover-capture cutover-replay cutover-compare cutover-sim cutover-driver
+it_need_cmd python3
 if [ "$(id -u)" -ne 0 ]; then
     eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
     if [ $(( (0x$eff >> 13) & 1 )) -eq 0 ]; then
@@ -41,28 +29,14 @@ start_sim() {
     shift
     "$bin/cutover-sim" --port 0 --latency-ms 25 --jitter-ms 5 "$@" >"$tmp/$name.port" 2>"$tmp/$name.log" &
     last=$!
-    pids="$pids $last"
+    it_bg "$last"
     started="$started $last"
-    port=""
-    i=0
-    while [ -z "$port" ] && [ $i -lt 50 ]; do
-        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$tmp/$name.port" 2>/dev/null)
-        [ -n "$port" ] || sleep 0.1
-        i=$((i + 1))
-    done
-    [ -n "$port" ] || { echo "simulator $name did not start: $(cat "$tmp/$name.log")"; exit 1; }
-}
-
-forget() {
-    rest=""
-    for p in $pids; do [ "$p" = "$1" ] || rest="$rest $p"; done
-    pids=$rest
+    port=$(it_port "$tmp/$name.port") || { echo "simulator $name did not start: $(cat "$tmp/$name.log")"; exit 1; }
 }
 
 stop_pid() {
     kill -TERM "$1" 2>/dev/null
     wait "$1" 2>/dev/null
-    forget "$1"
 }
 
 start_sim legacy --flavor legacy --seed 7
@@ -73,7 +47,7 @@ secondary=$port
 # --- capture the driver's traffic --------------------------------------------
 "$bin/cutover-capture" -i lo -f "tcp port $legacy" -o "$tmp/capture.jsonl" 2>"$tmp/capture.log" &
 cap=$!
-pids="$pids $cap"
+it_bg "$cap"
 started="$started $cap"
 i=0
 while ! grep -qs 'listening on' "$tmp/capture.log" && [ $i -lt 50 ]; do
@@ -177,7 +151,7 @@ expect order 'r["verdict"] == "fail" and diff("GET /v1/templates", "body", "$.te
 expect latency 'r["verdict"] == "fail" and (gate_failed("POST /v1/push", "p50") or gate_failed("POST /v1/push", "p99"))'
 
 # --- nothing left running --------------------------------------------------------
-for p in $pids; do stop_pid "$p"; done
+for p in $started; do stop_pid "$p"; done
 for p in $started; do
     kill -0 "$p" 2>/dev/null && fail "process $p ($(ps -o args= -p "$p")) is still running"
 done

@@ -11,18 +11,13 @@
 #
 # A shed that the statistics do not show is reported as GAP; it fails the
 # test only with HARDEN_STRICT=1 (see docs/hardening.md for the open ones).
-set -u
-bin=${CUTOVER_BIN:?}
-root=${CUTOVER_ROOT:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_bounds.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
 [ -x "$bin/cutover-capture" ] || { echo "cutover-capture is not built yet" >&2; exit 77; }
 [ -x /usr/bin/time ] || { echo "GNU time is not installed (package time; scripts/deps.sh test)" >&2; exit 77; }
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+it_need_cmd python3
 case "$bin" in */asan/*) asan=1 ;; *) asan=0 ;; esac
 
-gen="$root/tests/integration/harden_pcap.py"
+gen="$here/harden_pcap.py"
 python3 "$gen" exchanges "$tmp/base.pcap" 10 &&
     python3 "$gen" synflood "$tmp/syn.pcap" 100000 &&
     python3 "$gen" unfinished "$tmp/unf.pcap" 3000 20000 &&

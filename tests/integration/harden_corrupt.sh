@@ -6,16 +6,11 @@
 # some hundreds of variants).  Every run must end within 20 s with status 0
 # or 2, print no sanitizer report, write only whole JSON lines, and still
 # write every exchange that lay wholly before the damage.
-set -u
-bin=${CUTOVER_BIN:?}
-root=${CUTOVER_ROOT:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_corrupt.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
 [ -x "$bin/cutover-capture" ] || { echo "cutover-capture is not built yet" >&2; exit 77; }
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+it_need_cmd python3
 
-gen="$root/tests/integration/harden_pcap.py"
+gen="$here/harden_pcap.py"
 python3 "$gen" exchanges "$tmp/a.pcap" 30 --conns 3 --index "$tmp/a.idx" &&
     python3 "$gen" exchanges "$tmp/b.pcap" 10 --link null --ipv6 --index "$tmp/b.idx" &&
     python3 "$gen" exchanges "$tmp/c.pcap" 8 --link sll2 --body 3000 --index "$tmp/c.idx" || exit 1

@@ -8,24 +8,12 @@
 #    every input id is in the output exactly once and every line is whole.
 #  - output to a full disk (/dev/full; a 64 KiB tmpfs when mount is
 #    permitted): a clear error and exit status 3, for each tool.
-set -u
-bin=${CUTOVER_BIN:?}
-root=${CUTOVER_ROOT:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_crash.XXXXXX")
-spid=""
-mnt=""
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-    [ -n "$mnt" ] && umount "$mnt" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
+it_need_cmd python3
 have() { [ -x "$bin/cutover-$1" ]; }
 have capture || have replay || { echo "neither cutover-capture nor cutover-replay is built yet" >&2; exit 77; }
 
-gen="$root/tests/integration/harden_pcap.py"
+gen="$here/harden_pcap.py"
 fails=0
 gaps=0
 check() { # check NAME STATUS
@@ -61,13 +49,10 @@ EOF
 }
 
 start_server() {
-    python3 "$root/tests/integration/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
+    python3 "$here/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
         2>"$tmp/server.err" &
-    spid=$!
-    i=0
-    while [ ! -s "$tmp/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    port=$(cat "$tmp/port" 2>/dev/null)
-    [ -n "$port" ] || { echo "fault server did not start"; exit 1; }
+    it_bg $!
+    port=$(it_port "$tmp/port") || { echo "fault server did not start"; exit 1; }
 }
 
 # input N FILE: N exchanges to /ok as JSONL, ids r-1..r-N, 1 ms apart.
@@ -191,6 +176,7 @@ fi
 mkdir -p "$tmp/mnt"
 if mount -t tmpfs -o size=64k,mode=0700 tmpfs "$tmp/mnt" 2>/dev/null; then
     mnt="$tmp/mnt"
+    it_on_exit 'umount "$tmp/mnt" 2>/dev/null'
     if have capture; then
         disk_full "capture into a 64 KiB tmpfs" "$mnt/cap.jsonl" \
             "$bin/cutover-capture" -q -r "$tmp/small.pcap" -o "$mnt/cap.jsonl"

@@ -5,27 +5,14 @@
 # _error naming the fault; a server that never answers costs one --timeout,
 # never more; the run goes on after every fault and ends with one record
 # per input id.
-set -u
-bin=${CUTOVER_BIN:?}
-root=${CUTOVER_ROOT:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_fault.XXXXXX")
-spid=""
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
-[ -x "$bin/cutover-replay" ] || { echo "cutover-replay is not built yet" >&2; exit 77; }
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
+it_need cutover-replay
+it_need_cmd python3
 
-python3 "$root/tests/integration/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
+python3 "$here/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
     2>"$tmp/server.err" &
-spid=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$tmp/port" ] || { echo "fault server did not start: $(cat "$tmp/server.err")"; exit 1; }
-port=$(cat "$tmp/port")
+it_bg $!
+port=$(it_port "$tmp/port") || { echo "fault server did not start: $(cat "$tmp/server.err")"; exit 1; }
 
 # The input: every fault three times, interleaved with good requests, as
 # capture JSONL. ids f-<n>-<path>.

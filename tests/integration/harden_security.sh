@@ -11,18 +11,8 @@
 #    headless-Chromium check that no script ran is compare's
 #    tests/integration test; the fuzz target fuzz_html checks the markup);
 #  - the sources pass no data to a shell: no system(), popen() or exec*().
-set -u
-bin=${CUTOVER_BIN:?}
-root=${CUTOVER_ROOT:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/harden_security.XXXXXX")
-spid=""
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM # so that the EXIT trap cleans up
-command -v python3 >/dev/null || { echo "python3 is not installed (scripts/deps.sh test)" >&2; exit 77; }
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
+it_need_cmd python3
 have() { [ -x "$bin/cutover-$1" ]; }
 have capture || have replay || have compare || { echo "no tool is built yet" >&2; exit 77; }
 
@@ -38,7 +28,7 @@ mode_is_600() { # every file named is mode 600
 }
 
 # ---- a pcap with credentials and hostile bodies
-python3 - "$root/tests/integration" "$tmp/sec.pcap" <<'EOF'
+python3 - "$here" "$tmp/sec.pcap" <<'EOF'
 import sys
 sys.path.insert(0, sys.argv[1])
 import harden_pcap as hp
@@ -80,12 +70,10 @@ fi
 
 # ---- replay: modes
 if have replay; then
-    python3 "$root/tests/integration/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
+    python3 "$here/fault_server.py" --port-file "$tmp/port" --log "$tmp/server.log" \
         2>/dev/null &
-    spid=$!
-    i=0
-    while [ ! -s "$tmp/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    port=$(cat "$tmp/port")
+    it_bg $!
+    port=$(it_port "$tmp/port")
     if [ -s "$tmp/cap.jsonl" ]; then in="$tmp/cap.jsonl"; else
         printf '{"_id":"s-1","request":{"method":"GET","url":"http://legacy/ok","httpVersion":"HTTP/1.1","headers":[]}}\n' >"$tmp/in.jsonl"
         in="$tmp/in.jsonl"

@@ -3,16 +3,7 @@
 # over real HTTP (curl): statuses, gzip, chunked answers and uploads, HEAD,
 # keep-alive, Connection: close, 100-continue; the driver's whole mix gets
 # answers; SIGTERM stops the simulator with status 0.
-set -u
-bin=${CUTOVER_BIN:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sim_smoke.XXXXXX")
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "${CUTOVER_ROOT:?}/tests/integration/lib.sh"
 command -v curl >/dev/null || { echo "curl is not installed (scripts/deps.sh test)" >&2; exit 77; }
 
 fails=0
@@ -22,14 +13,8 @@ check() { # check NAME EXPECTED ACTUAL
 
 "$bin/cutover-sim" --port 0 --flavor legacy >"$tmp/port" 2>"$tmp/sim.log" &
 pid=$!
-port=""
-i=0
-while [ -z "$port" ] && [ $i -lt 50 ]; do
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/port" 2>/dev/null)
-    [ -n "$port" ] || sleep 0.1
-    i=$((i + 1))
-done
-[ -n "$port" ] || { echo "simulator did not start: $(cat "$tmp/sim.log")"; exit 1; }
+it_bg "$pid"
+port=$(it_port "$tmp/port") || { echo "simulator did not start: $(cat "$tmp/sim.log")"; exit 1; }
 u="http://127.0.0.1:$port"
 J='Content-Type: application/json'
 
@@ -75,5 +60,4 @@ check "driver answers" "sent 120 requests: 120 answered, 0 failed" "$(head -n 1 
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM exit status" 0 "$?"
-pid=""
 [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }

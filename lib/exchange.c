@@ -53,15 +53,16 @@ static enum cut_err pair_new(struct header *out, const char *name, size_t nlen, 
     b[nlen + 1 + vlen] = '\0';
     out->name = b;
     out->value = b + nlen + 1;
+    out->value_len = vlen;
     return CUT_OK;
 }
 
 /* The bytes of name, NUL and value that the kept pair o can hold: its
- * allocation holds at least its name, NUL, value (to strlen) and NUL, and
- * still does after pair_write. */
+ * allocation holds at least its name, NUL, value and NUL, and still does
+ * after pair_write. */
 static size_t pair_room(const struct header *o)
 {
-    return (size_t)(o->value - o->name) + strlen(o->value);
+    return (size_t)(o->value - o->name) + o->value_len;
 }
 
 /* Write name and value over the kept pair o, which has room for them. */
@@ -73,6 +74,7 @@ static void pair_write(struct header *o, const char *name, size_t nlen, const ch
     o->value = o->name + nlen + 1;
     text_copy_short(o->value, value, vlen);
     o->value[vlen] = '\0';
+    o->value_len = vlen;
 }
 
 /* headers_add over the kept pair at h->n (h->n < h->spare): over that one
@@ -124,10 +126,10 @@ enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size
     /* A value no longer than the old one is written over it (replay sets
      * Host on every request, mostly to one of the same length). value may
      * be the old value itself or a part of it: memmove. */
-    size_t oldlen = strlen(h->v[i].value);
-    if (vlen <= oldlen) {
+    if (vlen <= h->v[i].value_len) {
         memmove(h->v[i].value, value, vlen);
         h->v[i].value[vlen] = '\0';
+        h->v[i].value_len = vlen;
         return CUT_OK;
     }
     struct header nh;
@@ -156,17 +158,16 @@ static bool named(const struct header *hd, const char *name, size_t nlen)
     return text_ieqn(hd->name, (size_t)(hd->value - hd->name - 1), name, nlen);
 }
 
-const struct header *headers_get(const struct headers *h, const char *name)
+const struct header *headers_get_n(const struct headers *h, const char *name, size_t nlen)
 {
-    size_t nlen = strlen(name);
     for (size_t i = 0; i < h->n; i++)
         if (named(&h->v[i], name, nlen)) return &h->v[i];
     return NULL;
 }
 
-size_t headers_remove(struct headers *h, const char *name)
+size_t headers_remove_n(struct headers *h, const char *name, size_t nlen)
 {
-    size_t w = 0, removed = 0, nlen = strlen(name);
+    size_t w = 0, removed = 0;
     char *alias = NULL; /* name may be one of the names removed: free it last */
     drop_spares(h);
     for (size_t i = 0; i < h->n; i++) {
@@ -185,13 +186,13 @@ size_t headers_remove(struct headers *h, const char *name)
     return removed;
 }
 
-enum cut_err headers_set(struct headers *h, const char *name, const char *value)
+enum cut_err headers_set_n(struct headers *h, const char *name, size_t nlen, const char *value,
+                           size_t vlen)
 {
-    size_t nlen = strlen(name);
     for (size_t i = 0; i < h->n; i++) {
-        if (named(&h->v[i], name, nlen)) return headers_set_at(h, i, value, strlen(value));
+        if (named(&h->v[i], name, nlen)) return headers_set_at(h, i, value, vlen);
     }
-    return headers_add(h, name, nlen, value, strlen(value));
+    return headers_add(h, name, nlen, value, vlen);
 }
 
 enum cut_err headers_copy(struct headers *dst, const struct headers *src)
@@ -200,7 +201,7 @@ enum cut_err headers_copy(struct headers *dst, const struct headers *src)
     for (size_t i = 0; i < src->n; i++) {
         const struct header *s = &src->v[i];
         size_t nlen = (size_t)(s->value - s->name - 1);
-        enum cut_err e = headers_add(dst, s->name, nlen, s->value, strlen(s->value));
+        enum cut_err e = headers_add(dst, s->name, nlen, s->value, s->value_len);
         if (e) return e;
     }
     return CUT_OK;

@@ -63,7 +63,7 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h, struct k
         if (!k->ct && text_ieqn(hd->name, nlen, "Content-Type", 12)) k->ct = hd;
         if (!k->loc && text_ieqn(hd->name, nlen, "Location", 8)) k->loc = hd;
         if (i) TRY(put_ch(b, ','));
-        TRY(jsonw_name_value(b, hd->name, nlen, hd->value, strlen(hd->value)));
+        TRY(jsonw_name_value(b, hd->name, nlen, hd->value, hd->value_len));
     }
     return CUT_OK;
 }
@@ -115,9 +115,10 @@ static enum cut_err put_text(struct buf *b, const struct buf *body, const char *
     return put_lit(b, "\"base64\"", 8);
 }
 
-static const char *mime_of(const struct known_headers *k)
+/* A found header's value as a JSON string, "" when there is none. */
+static enum cut_err put_value_of(struct buf *b, const struct header *hd)
 {
-    return k->ct ? k->ct->value : "";
+    return hd ? jsonw_str(b, hd->value, hd->value_len) : put_lit(b, "\"\"", 2);
 }
 
 static enum cut_err put_request(struct buf *b, const struct http_request *r)
@@ -143,7 +144,7 @@ static enum cut_err put_request(struct buf *b, const struct http_request *r)
     }
     if (r->has_body) {
         TRY(put_lit(b, ",\"postData\":{\"mimeType\":", 24));
-        TRY(jsonw_cstr(b, mime_of(&k)));
+        TRY(put_value_of(b, k.ct));
         TRY(put_text(b, &r->body, "_encoding"));
         if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
         TRY(put_ch(b, '}'));
@@ -170,11 +171,11 @@ static enum cut_err put_response(struct buf *b, const struct http_response *r)
         TRY(jsonw_i64(b, r->body_size >= 0 ? csize - r->body_size : 0));
     }
     TRY(put_lit(b, ",\"mimeType\":", 12));
-    TRY(jsonw_cstr(b, mime_of(&k)));
+    TRY(put_value_of(b, k.ct));
     TRY(put_text(b, &r->body, "encoding"));
     if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
     TRY(put_lit(b, "},\"redirectURL\":", 16));
-    TRY(jsonw_cstr(b, k.loc ? k.loc->value : ""));
+    TRY(put_value_of(b, k.loc));
     TRY(put_lit(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
     TRY(put_lit(b, ",\"bodySize\":", 12));
@@ -446,6 +447,8 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type 
         }
         if (c->s.err) break; /* the member loop ended on broken JSON */
         if (ok && !(str[0] && str[1])) ok = bad(c, "a header without a string name and value");
+        /* A value is a C string (exchange.h): a decoded \u0000 ends it. */
+        if (ok && str[1] == c->tmp.data) len[1] = strnlen(str[1], len[1]);
         if (ok && headers_add(h, str[0], len[0], str[1], len[1])) ok = bad(c, "out of memory");
     }
     buf_free(&name);

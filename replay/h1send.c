@@ -406,7 +406,7 @@ static enum cut_err build_request(struct h1conn *c, const struct http_request *r
         host |= name_is(hd->name, nl, "Host", 4);
         e = put_clean(b, hd->name, nl);
         if (!e) e = put_raw(b, ": ", *hd->value ? 2 : 1);
-        if (!e) e = put_clean(b, hd->value, strlen(hd->value));
+        if (!e) e = put_clean(b, hd->value, hd->value_len);
         if (!e) e = put_raw(b, "\r\n", 2);
     }
     if (!e && !host) {

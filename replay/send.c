@@ -161,7 +161,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         if (buf_puts(&v, h->v[h->n - 1].value) == CUT_OK && buf_putc(&v, ' ') == CUT_OK &&
             buf_append(&v, s, l) == CUT_OK)
             (void)headers_set_at(h, h->n - 1, v.data,
-                                 v.len); /* the value is in the name's allocation */
+                                 strnlen(v.data, v.len)); /* a C string (exchange.h) */
         buf_free(&v);
         return len;
     }
@@ -171,7 +171,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     size_t vl = l - (size_t)(v - s);
     while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
     while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
-    if (headers_add(h, s, (size_t)(colon - s), v, vl) != CUT_OK) return 0;
+    /* A value is a C string (exchange.h): a NUL from the wire ends it. */
+    if (headers_add(h, s, (size_t)(colon - s), v, strnlen(v, vl)) != CUT_OK) return 0;
     return len;
 }
 
@@ -475,7 +476,7 @@ void send_settle_body(struct send_slot *slot, size_t max_body)
     enum zcodec_kind kind = ZCODEC_IDENTITY;
     r->body_size = (int64_t)slot->raw.len;
     buf_reset(&r->body);
-    if (ce && zcodec_from_name(ce->value, strlen(ce->value), &kind) && kind != ZCODEC_IDENTITY &&
+    if (ce && zcodec_from_name(ce->value, ce->value_len, &kind) && kind != ZCODEC_IDENTITY &&
         slot->raw.len) {
         enum cut_err e = zcodec_decode(kind, slot->raw.data, slot->raw.len, &r->body, max_body);
         if (e == CUT_OK || e == CUT_ELIMIT) {

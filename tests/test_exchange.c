@@ -123,6 +123,48 @@ static void test_set_at_overwrites_when_it_fits(void **state)
     headers_release(&h);
 }
 
+/* Every pair's value_len is its value's strlen, whatever wrote it. */
+static void assert_lens(const struct headers *h)
+{
+    for (size_t i = 0; i < h->n; i++) assert_int_equal(h->v[i].value_len, strlen(h->v[i].value));
+}
+
+/* value_len follows the value through a new pair, a kept pair written over
+ * (also one moved into place), a value shrunk or grown by set_at, set and
+ * copy: the writers use it instead of strlen. */
+static void test_value_len_follows_the_value(void **state)
+{
+    (void)state;
+    struct headers h, d;
+    headers_init(&h);
+    headers_init(&d);
+    assert_int_equal(headers_add(&h, "Host", 4, "example.com:80", 14), CUT_OK);
+    assert_int_equal(headers_add(&h, "A", 1, "", 0), CUT_OK);
+    assert_int_equal(headers_add(&h, "Longer-Name", 11, "a long value here", 17), CUT_OK);
+    assert_lens(&h);
+    assert_int_equal(h.v[0].value_len, 14);
+    assert_int_equal(headers_set_at(&h, 0, "x:1", 3), CUT_OK); /* in place */
+    assert_int_equal(h.v[0].value_len, 3);
+    assert_int_equal(headers_set_at(&h, 1, "now longer", 10), CUT_OK); /* a new pair */
+    assert_int_equal(h.v[1].value_len, 10);
+    assert_int_equal(headers_set(&h, "host", "y.example:8080"), CUT_OK);
+    assert_int_equal(headers_set(&h, "X-New", "z"), CUT_OK);
+    assert_lens(&h);
+    assert_int_equal(headers_copy(&d, &h), CUT_OK);
+    assert_lens(&d);
+    headers_clear(&h);
+    /* "B" + "12345" fits the first kept pair; the next needs a later one */
+    assert_int_equal(headers_add(&h, "B", 1, "12345", 5), CUT_OK);
+    assert_int_equal(headers_add(&h, "C", 1, "a longer value", 14), CUT_OK);
+    assert_int_equal(headers_add(&h, "D", 1, "", 0), CUT_OK);
+    assert_lens(&h);
+    assert_int_equal(h.v[1].value_len, 14);
+    assert_int_equal(headers_remove(&h, "b"), 1);
+    assert_lens(&h);
+    headers_release(&h);
+    headers_release(&d);
+}
+
 /* headers_clear empties the headers and keeps the array, which the next
  * headers fill. */
 static void test_clear_keeps_the_array(void **state)
@@ -244,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
         cmocka_unit_test(test_set_at_and_delete_at),
         cmocka_unit_test(test_set_at_overwrites_when_it_fits),
+        cmocka_unit_test(test_value_len_follows_the_value),
         cmocka_unit_test(test_clear_keeps_the_array),
         cmocka_unit_test(test_clear_keeps_the_pairs),
     };

@@ -374,6 +374,34 @@ static void test_skipping_the_response_keeps_the_request(void **state)
     exchange_release(&y);
 }
 
+/* A header value is a C string (exchange.h): a decoded \u0000 ends it, as
+ * it ended it for every reader of the value before value_len; a name keeps
+ * its bytes. Escaped values without one keep their length. */
+static void test_header_value_ends_at_a_decoded_nul(void **state)
+{
+    (void)state;
+    struct exchange x;
+    exchange_init(&x);
+    const char *e = "{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":["
+                    "{\"name\":\"X-A\",\"value\":\"a\\u0000b\"},"
+                    "{\"name\":\"X-B\",\"value\":\"q\\\"t\\\\\"},"
+                    "{\"name\":\"X-C\",\"value\":\"plain\"}]}}";
+    char err[128];
+    assert_int_equal(har_parse_entry(e, strlen(e), &x, err, sizeof err), CUT_OK);
+    assert_int_equal(x.req.headers.n, 3);
+    assert_string_equal(x.req.headers.v[0].value, "a");
+    assert_int_equal(x.req.headers.v[0].value_len, 1);
+    assert_string_equal(x.req.headers.v[1].value, "q\"t\\");
+    assert_int_equal(x.req.headers.v[1].value_len, 4);
+    assert_int_equal(x.req.headers.v[2].value_len, 5);
+    struct buf b = BUF_INIT;
+    assert_int_equal(har_write_entry(&b, &x), CUT_OK);
+    assert_non_null(strstr(b.data, "{\"name\":\"X-A\",\"value\":\"a\"}"));
+    assert_non_null(strstr(b.data, "{\"name\":\"X-B\",\"value\":\"q\\\"t\\\\\"}"));
+    buf_free(&b);
+    exchange_release(&x);
+}
+
 static void test_skipping_the_capture_facts(void **state)
 {
     (void)state;
@@ -562,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_bad_entries_say_why),
         cmocka_unit_test(test_started_times),
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
+        cmocka_unit_test(test_header_value_ends_at_a_decoded_nul),
         cmocka_unit_test(test_skipping_the_capture_facts),
         cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),

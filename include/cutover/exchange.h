@@ -8,13 +8,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "cutover/buf.h"
 
 /* name and value are one allocation, freed through name (headers_* do it);
- * replace a value with headers_set_at, never by assigning it. */
+ * replace a value with headers_set_at, never by assigning it. The name's
+ * length is where the value starts (value - name - 1). */
 struct header {
-    char *name;  /* as on the wire, case kept */
-    char *value; /* folded lines joined by one space */
+    char *name;       /* as on the wire, case kept */
+    char *value;      /* folded lines joined by one space */
+    size_t value_len; /* strlen(value), kept by headers_*: writers need no strlen */
 };
 
 /* Headers in wire order, duplicates kept. v[n..spare), when spare > n,
@@ -80,16 +83,35 @@ void headers_release(struct headers *h);
  * written over (a sender's answer headers, once per request); release
  * frees them. Can't fail. */
 void headers_clear(struct headers *h);
-/* Append a copy of name[0..nlen) and value[0..vlen). */
+/* Append a copy of name[0..nlen) and value[0..vlen). A value is a C string:
+ * value[0..vlen) holds no NUL (a caller whose bytes may hold one passes
+ * the length up to it), so value_len is its strlen. */
 enum cut_err headers_add(struct headers *h, const char *name, size_t nlen, const char *value,
                          size_t vlen);
-/* First header named name (case-insensitive), or NULL. */
-const struct header *headers_get(const struct headers *h, const char *name);
-/* Remove every header named name; returns how many. Can't fail. */
-size_t headers_remove(struct headers *h, const char *name);
-/* Replace the value of the first header named name, or append it. */
-enum cut_err headers_set(struct headers *h, const char *name, const char *value);
-/* Replace the value of header i (i < h->n); on CUT_ENOMEM it is unchanged. */
+/* First header named name[0..nlen) (case-insensitive), or NULL. */
+const struct header *headers_get_n(const struct headers *h, const char *name, size_t nlen);
+/* Remove every header named name[0..nlen); returns how many. Can't fail. */
+size_t headers_remove_n(struct headers *h, const char *name, size_t nlen);
+/* Replace the value of the first header named name[0..nlen) with
+ * value[0..vlen) (no NUL in it), or append it. */
+enum cut_err headers_set_n(struct headers *h, const char *name, size_t nlen, const char *value,
+                           size_t vlen);
+/* The same for C strings. Inline: most names are literals, whose length
+ * the compiler knows. */
+static inline const struct header *headers_get(const struct headers *h, const char *name)
+{
+    return headers_get_n(h, name, strlen(name));
+}
+static inline size_t headers_remove(struct headers *h, const char *name)
+{
+    return headers_remove_n(h, name, strlen(name));
+}
+static inline enum cut_err headers_set(struct headers *h, const char *name, const char *value)
+{
+    return headers_set_n(h, name, strlen(name), value, strlen(value));
+}
+/* Replace the value of header i (i < h->n) with value[0..vlen), which holds
+ * no NUL; on CUT_ENOMEM it is unchanged. */
 enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size_t vlen);
 /* Remove header i (i < h->n), keeping the order of the others. */
 void headers_delete_at(struct headers *h, size_t i);

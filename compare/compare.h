@@ -165,9 +165,11 @@ struct cmp_rec {
 enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
                            const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
                            size_t errlen);
-/* cmp_rec_parse of a record paired with ref (read before, and kept as long
- * as r): where r's request is byte for byte ref's, it is not scanned again
- * (the same bytes are the same JSON), and r's request fields are ref's. */
+/* cmp_rec_parse of a record to be compared, paired with ref (read before,
+ * and kept as long as r) or with nothing yet (ref NULL): where r's request
+ * is byte for byte ref's, it is not scanned again (the same bytes are the
+ * same JSON), and r's request fields are ref's. The response body is
+ * decoded as it is scanned (cmp_rec_body's work, done already). */
 enum cut_err cmp_rec_parse_like(struct jarena *a, const char *line, size_t len,
                                 const char *const *hnames, size_t nh, const struct cmp_rec *ref,
                                 struct cmp_rec *r, char *err, size_t errlen);

@@ -230,7 +230,7 @@ static enum cut_err pair_work(struct cmp *w, struct jarena *a, struct cmp_item *
     char err[256];
     const char *const *hn = (const char *const *)w->hnames;
     size_t nh = w->nhnames;
-    it->err = cmp_rec_parse(a, it->bl, it->bn, hn, nh, &it->b, err, sizeof err);
+    it->err = cmp_rec_parse_like(a, it->bl, it->bn, hn, nh, NULL, &it->b, err, sizeof err);
     /* a replayed record's request is usually the baseline's, byte for byte */
     if (!it->err)
         it->err = cmp_rec_parse_like(a, it->cl, it->cn, hn, nh, &it->b, &it->x, err, sizeof err);

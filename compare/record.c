@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "compare.h"
+#include "cutover/text.h"
 
 struct rscan {
     const char *p, *end;
@@ -261,6 +262,7 @@ struct rctx {
     unsigned seen; /* bit per field already met */
     struct rstr url;
     bool have_target, have_url;
+    bool decode_body; /* content.text decoded as it is scanned */
 };
 
 /* Exact powers of ten a double holds. */
@@ -358,6 +360,32 @@ static bool timings_member(struct rscan *s, const struct rstr *key, void *ctx)
     return skip_here(s);
 }
 
+/* content.text (s->p on its quote) scanned and, when it has escapes,
+ * decoded in the same pass (cmp_rec_body's work): a compared pair's bodies
+ * are decoded unless they are the same as written, and most differ. The
+ * decoded text is at most as long as the rest of the line. */
+static bool body_text(struct rscan *s, struct cmp_rec *r)
+{
+    const char *b = s->p + 1;
+    size_t room = (size_t)(s->end - b), cap = room + 33, n = 0;
+    char *o = jarena_alloc(s->a, cap);
+    if (!o) return s->nomem = true, false;
+    struct text_jstr t = text_jstr_scan_decode(b, room, 0, o, &n);
+    bool esc = t.end == TEXT_JSTR_OK && (t.seen & TEXT_JSTR_ESC);
+    jarena_shrink(s->a, o, cap, esc ? n + 1 : 0);
+    if (t.end != TEXT_JSTR_OK) return false;
+    r->body_raw = b;
+    r->body_raw_len = t.at;
+    r->body_esc = esc;
+    if (esc) {
+        o[n] = '\0';
+        r->body = o;
+        r->body_len = n;
+    }
+    s->p = b + t.at + 1;
+    return true;
+}
+
 static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
     static const struct rkey names[] = {RKEY("text"), RKEY("encoding"), RKEY("_truncated"),
@@ -373,6 +401,7 @@ static bool content_member(struct rscan *s, const struct rstr *key, void *ctx)
     const char *d;
     switch (i) {
     case 0:
+        if (x->decode_body && s->p < s->end && *s->p == '"') return body_text(s, r);
         if (!str_member(s, &v, &is_str)) return false;
         if (is_str) {
             r->body_raw = v.p;
@@ -641,16 +670,27 @@ static void rec_clear(struct cmp_rec *r)
     r->lag_ms = -1;
 }
 
+static enum cut_err rec_parse(struct jarena *a, const char *line, size_t len,
+                              const char *const *hnames, size_t nh, const struct cmp_rec *ref,
+                              bool decode_body, struct cmp_rec *r, char *err, size_t errlen);
+
 enum cut_err cmp_rec_parse(struct jarena *a, const char *line, size_t len,
                            const char *const *hnames, size_t nh, struct cmp_rec *r, char *err,
                            size_t errlen)
 {
-    return cmp_rec_parse_like(a, line, len, hnames, nh, NULL, r, err, errlen);
+    return rec_parse(a, line, len, hnames, nh, NULL, false, r, err, errlen);
 }
 
 enum cut_err cmp_rec_parse_like(struct jarena *a, const char *line, size_t len,
                                 const char *const *hnames, size_t nh, const struct cmp_rec *ref,
                                 struct cmp_rec *r, char *err, size_t errlen)
+{
+    return rec_parse(a, line, len, hnames, nh, ref, true, r, err, errlen);
+}
+
+static enum cut_err rec_parse(struct jarena *a, const char *line, size_t len,
+                              const char *const *hnames, size_t nh, const struct cmp_rec *ref,
+                              bool decode_body, struct cmp_rec *r, char *err, size_t errlen)
 {
     rec_clear(r);
     r->line = line;
@@ -662,6 +702,7 @@ enum cut_err cmp_rec_parse_like(struct jarena *a, const char *line, size_t len,
     x.ref = ref;
     x.hnames = hnames;
     x.nh = nh;
+    x.decode_body = decode_body;
     if (nh && !(r->hv = jarena_alloc(a, nh * sizeof *r->hv))) return CUT_ENOMEM;
     if (nh) memset(r->hv, 0, nh * sizeof *r->hv);
     bool obj = at(&s, '{');

@@ -78,6 +78,16 @@ void *jarena_alloc(struct jarena *a, size_t n)
     return p;
 }
 
+void jarena_shrink(struct jarena *a, void *p, size_t n, size_t keep)
+{
+    n = n ? (n + 7) & ~(size_t)7 : 8;
+    keep = keep ? (keep + 7) & ~(size_t)7 : 8;
+    struct jarena_chunk *c = a->head;
+    if (!c || keep >= n || (char *)p + n != (char *)c->data + c->used) return;
+    c->used -= n - keep;
+    a->total -= n - keep;
+}
+
 /* ---- parser ---- */
 
 struct parser {

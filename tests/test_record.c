@@ -304,6 +304,11 @@ static void test_paired_record_reads_as_alone(void **state)
             assert_int_equal(e, el);
             if (e) continue;
             assert_same_record(&alone.r, &like.r);
+            /* the body decoded as it was scanned, as cmp_rec_body decodes it */
+            assert_int_equal(cmp_rec_body(&alone.a, &alone.r), CUT_OK);
+            assert_int_equal(like.r.body != NULL, like.r.body_esc);
+            assert_int_equal(cmp_rec_body(&like.a, &like.r), CUT_OK);
+            assert_same_span(alone.r.body, alone.r.body_len, like.r.body, like.r.body_len);
             taken += like.r.req.raw == ref.r.req.raw;
         }
     }

@@ -247,6 +247,108 @@ static void test_jstr_decode_pieces(void **state)
     }
 }
 
+/* text_jstr_scan_decode against the byte loop: every string of 12 bytes
+ * drawn from '\\', '"' and 'n' (runs of backslashes escaping quotes,
+ * backslashes and n's, in every order), placed so that it meets the
+ * scanner's 32-byte blocks and the fast path's 64-byte lookahead at every
+ * offset, in texts that end 0 or 1 bytes after it or go on to 100 bytes.
+ * Where the string ends, how, and what it decodes to. */
+static void test_jstr_scan_decode_runs_match_a_byte_loop(void **state)
+{
+    (void)state;
+    static const size_t starts[] = {0, 20, 29, 31, 50, 55};
+    static const char sym[] = {'\\', '"', 'n'};
+    char in[100], want[100], got[100 + 32];
+    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+        size_t pre = starts[s];
+        memset(in, 'n', sizeof in);
+        for (unsigned code = 0; code < 531441; code++) { /* 3^12 */
+            for (unsigned k = 0, c = code; k < 12; k++, c /= 3) in[pre + k] = sym[c % 3];
+            const size_t ns[] = {pre + 12, pre + 13, sizeof in};
+            for (size_t t = 0; t < 3; t++) {
+                size_t n = ns[t], wantlen = 0, olen = SIZE_MAX;
+                size_t end = reference_scan(in, n, want, &wantlen);
+                struct text_jstr r = text_jstr_scan_decode(in, n, 0, got, &olen);
+                if (end == SIZE_MAX) {
+                    if (r.end != TEXT_JSTR_UNTERMINATED)
+                        fail_msg("%zu/%u/%zu: end %d", pre, code, n, r.end);
+                    continue;
+                }
+                if (r.end != TEXT_JSTR_OK || r.at != end)
+                    fail_msg("%zu/%u/%zu: at %zu", pre, code, n, r.at);
+                if (olen != wantlen || memcmp(got, want, olen) != 0)
+                    fail_msg("%zu/%u/%zu: decoded", pre, code, n);
+            }
+        }
+    }
+}
+
+/* text_jstr_scan_decode against text_jstr_scan then text_jstr_decode on
+ * texts of pieces of every kind (\" and \\ mostly, as in an escaped body;
+ * other short escapes, \u escapes and surrogates, bad escapes, control and
+ * high bytes, plain runs), cut at every length up to 300: the same end,
+ * place and flags, and on TEXT_JSTR_OK the same decoded bytes. */
+static void test_jstr_scan_decode_matches_two_passes(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "\\\"",
+        "\\\"",
+        "\\\"",
+        "\\\\",
+        "\\\\\\\"",
+        "\\/",
+        "\\n",
+        "\\t",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\ud83d",
+        "\\x",
+        "\\u12",
+        "\x01",
+        "\xc3\xa9",
+        "\"",
+        "\"",
+        "ab",
+        "x",
+        ":",
+        "{",
+        "0123456789abcdefghij",
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+    };
+    const size_t np = sizeof pieces / sizeof *pieces;
+    char raw[300], got[300 + 32], want[300];
+    for (unsigned seed = 1; seed <= 400; seed++) {
+        size_t rn = 0;
+        unsigned x = seed * 2654435761u;
+        while (rn < sizeof raw) {
+            x = x * 1103515245u + 12345u;
+            /* as an escaped body: mostly \" and plain runs, a closing quote now
+             * and then; in a third of the texts, any piece as often */
+            static const unsigned char body[16] = {0,  0,  0,  0,  0,  0,  3,  4,
+                                                   17, 18, 19, 20, 21, 22, 22, 15};
+            size_t k = seed % 3 ? body[(x >> 16) % 16] : (x >> 16) % np;
+            size_t l = strlen(pieces[k]);
+            if (rn + l > sizeof raw) break;
+            memcpy(raw + rn, pieces[k], l);
+            rn += l;
+        }
+        for (size_t n = 0; n <= rn; n++) {
+            unsigned fl = (n & 1) ? TEXT_JSTR_STRICT : 0;
+            size_t olen = SIZE_MAX;
+            struct text_jstr w = text_jstr_scan(raw, n, fl);
+            struct text_jstr r = text_jstr_scan_decode(raw, n, fl, got, &olen);
+            if (r.end != w.end || r.at != w.at || r.seen != w.seen)
+                fail_msg("seed %u n %zu: %d at %zu, want %d at %zu", seed, n, r.end, r.at, w.end,
+                         w.at);
+            if (w.end != TEXT_JSTR_OK) continue;
+            size_t wn = text_jstr_decode(raw, w.at, want);
+            if (olen != wn || memcmp(got, want, wn) != 0)
+                fail_msg("seed %u n %zu: decoded %zu bytes, want %zu", seed, n, olen, wn);
+        }
+    }
+}
+
 /* text_ieqn against strncasecmp (the C locale): every pair of byte values
  * at every place of names of 1 to 12 bytes (the word paths of 1-3, 4-7
  * and 8+ bytes), the rest of the name the same letters in another case. */
@@ -286,6 +388,8 @@ int main(void)
         cmocka_unit_test(test_jstr_scan_table),
         cmocka_unit_test(test_jstr_backslash_runs_match_a_byte_loop),
         cmocka_unit_test(test_jstr_decode_pieces),
+        cmocka_unit_test(test_jstr_scan_decode_runs_match_a_byte_loop),
+        cmocka_unit_test(test_jstr_scan_decode_matches_two_passes),
         cmocka_unit_test(test_ieqn_matches_strncasecmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

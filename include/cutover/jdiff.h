@@ -33,6 +33,10 @@ void jarena_reset(struct jarena *a);
 void jarena_release(struct jarena *a);
 /* n bytes aligned to 8, or NULL (out of memory or over the cap). */
 void *jarena_alloc(struct jarena *a, size_t n);
+/* Give back the end of p, the last allocation (of n bytes), keeping its
+ * first keep bytes: for a buffer sized before its content was known. Does
+ * nothing when p is not the last allocation. Can't fail. */
+void jarena_shrink(struct jarena *a, void *p, size_t n, size_t keep);
 
 /* ---- values ---- */
 

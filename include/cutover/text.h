@@ -195,5 +195,11 @@ size_t text_json_escape(char *out, const char *p, size_t n, bool stop_high, size
  * form. Returns the decoded length; out is not NUL-terminated. Stops at a
  * malformed escape rather than fail. Can't fail. */
 size_t text_jstr_decode(const char *raw, size_t n, char *out);
+/* text_jstr_scan and, when it ends TEXT_JSTR_OK, text_jstr_decode of the
+ * body it found, in one pass: the same result, and *olen gets the decoded
+ * length. out has room for n + 32 bytes (blocks are stored whole); past
+ * *olen, and on any other end, its bytes mean nothing. */
+struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, char *out,
+                                       size_t *olen);
 
 #endif

@@ -5,7 +5,9 @@
  * equals itself and diffs to nothing, equal documents hash alike, jdiff
  * finds no difference exactly when jv_equal says equal, and every path it
  * reports is NUL-terminated and parses as a JSONPath (users feed them back
- * as --ignore). */
+ * as --ignore). The first document is also read as the body of a JSON
+ * string: text_jstr_scan_decode must agree with text_jstr_scan then
+ * text_jstr_decode, within its exactly sized input and output. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "cutover/jdiff.h"
 #include "cutover/jpath.h"
+#include "cutover/text.h"
 
 #include "fuzz_util.h"
 
@@ -77,6 +80,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(a, text, alen);
     if (nul) memcpy(b, nul + 1, blen);
+
+    /* the fused string scan and decode, against the two passes */
+    char *dec = malloc(alen + 32), *want = malloc(alen ? alen : 1);
+    if (dec && want) {
+        unsigned sf = (flags & 8) ? TEXT_JSTR_STRICT : 0;
+        size_t dn = SIZE_MAX;
+        struct text_jstr r = text_jstr_scan_decode(a, alen, sf, dec, &dn);
+        struct text_jstr w = text_jstr_scan(a, alen, sf);
+        check(r.end == w.end && r.at == w.at && r.seen == w.seen);
+        if (w.end == TEXT_JSTR_OK)
+            check(dn == text_jstr_decode(a, w.at, want) && memcmp(dec, want, dn) == 0);
+    }
+    free(dec);
+    free(want);
+    /* and the document escaped as a string, as a record holds a body, with
+     * its bytes again after the closing quote: decoded back to itself */
+    char *esc = malloc(6 * alen + 16 + 1 + alen);
+    dec = malloc(6 * alen + 16 + 1 + alen + 32);
+    if (esc && dec) {
+        size_t used = 0, en = text_json_escape(esc, a, alen, false, &used), dn = SIZE_MAX;
+        esc[en] = '"';
+        memcpy(esc + en + 1, a, alen);
+        char *t = malloc(en + 1 + alen); /* exactly sized */
+        if (t) {
+            memcpy(t, esc, en + 1 + alen);
+            struct text_jstr r = text_jstr_scan_decode(t, en + 1 + alen, 0, dec, &dn);
+            check(used == alen && r.end == TEXT_JSTR_OK && r.at == en && dn == alen &&
+                  memcmp(dec, a, alen) == 0);
+        }
+        free(t);
+    }
+    free(esc);
+    free(dec);
 
     struct jarena ar;
     jarena_init(&ar, (flags & 4) ? (size_t)4096 : (size_t)64 << 20);

@@ -3,7 +3,9 @@
  * below decides when the next record is due and lets the sender wait on the
  * network (and on a live input pipe) until then. */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,21 +206,19 @@ static void usage_error(const char *fmt, ...)
     exit(2);
 }
 
+/* Option numbers through args.h: whole strings, no NaN or infinity (a
+ * --speed of nan would stall the schedule, a --timeout of inf overflow). */
 static double parse_double(const char *opt, const char *s, double min)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v < min) usage_error("bad value for %s", opt);
+    double v;
+    if (args_double(s, min, DBL_MAX, &v)) usage_error("bad value for %s", opt);
     return v;
 }
 
 static long parse_long(const char *opt, const char *s, long min)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min) usage_error("bad value for %s", opt);
+    long v;
+    if (args_long(s, min, LONG_MAX, &v)) usage_error("bad value for %s", opt);
     return v;
 }
 

@@ -41,5 +41,11 @@ grep -q "bad.jsonl:3:" "$W/err.txt" || fail "error does not name bad.jsonl:3: $(
 # usage and environment errors
 "$R" -q -t "ftp://x" "$W/in.jsonl" 2>/dev/null; [ $? -eq 2 ] || fail "unusable URL must exit 2"
 "$R" -q -t "$URL" "$W/missing.jsonl" -o "$W/m.jsonl" 2>/dev/null; [ $? -eq 2 ] || fail "missing input must exit 2"
+for bad in "--speed nan" "--timeout inf" "--rate 5x" "--concurrency 0" "--loop 1.5"; do
+    # shellcheck disable=SC2086 # the option and its value are two words
+    "$R" -q --dry-run -t "$URL" $bad "$W/in.jsonl" >/dev/null 2>"$W/opt.err"; rc=$?
+    [ $rc -eq 2 ] || fail "$bad: exit $rc, want 2"
+    grep -q "bad value for ${bad%% *}" "$W/opt.err" || fail "$bad: message: $(cat "$W/opt.err")"
+done
 "$R" -q -t "$URL" -o /nonexistent/dir/out.jsonl "$W/in.jsonl" 2>/dev/null; [ $? -eq 3 ] || fail "unwritable output must exit 3"
 echo "safety: ok"

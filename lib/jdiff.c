@@ -144,6 +144,28 @@ static inline unsigned block_stops(const char *p, unsigned *quotes)
  * loop saves no registers). */
 __attribute__((noinline)) static size_t str_scan_rest(const char *p, size_t n, size_t i, bool *esc)
 {
+    /* Fewer than 16 bytes left (a string near the end of its text, or a
+     * short value handed over alone): one block settles it when its first
+     * stop is the closing quote. The text's last 16 bytes when it has as
+     * many (those before i are plain), else a copy padded with spaces. */
+    if (n - i < 16) {
+        unsigned quotes, stops;
+        if (n >= 16) {
+            unsigned before = 16 - (unsigned)(n - i);
+            stops = block_stops(p + n - 16, &quotes) >> before;
+            quotes >>= before;
+        } else {
+            char pad[16];
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, p, n);
+            stops = block_stops(pad, &quotes);
+        }
+        unsigned first = stops & (0u - stops);
+        if (first & quotes) {
+            *esc = false;
+            return i + (size_t)__builtin_ctz(first);
+        }
+    }
     struct text_jstr r = text_jstr_scan(p + i, n - i, 0);
     *esc = r.seen & TEXT_JSTR_ESC;
     return r.end == TEXT_JSTR_OK ? i + r.at : SIZE_MAX;

@@ -278,7 +278,7 @@ static void test_string_scan_at_every_block_place(void **state)
     plain[7] = (char)0xC3; /* UTF-8 is not the scan's business */
     plain[8] = (char)0xA9;
     for (size_t k = 0; k <= 80; k++) {
-        const size_t tails[] = {0, 1, 15, 40};
+        const size_t tails[] = {0, 1, 2, 7, 14, 15, 40};
         for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
             size_t tl = tails[t];
             check_scan(plain, k, "\"", 1, tl, k, false);

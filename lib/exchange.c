@@ -230,15 +230,32 @@ void exchange_init(struct exchange *x)
     x->lag_ms = -1;
 }
 
+/* *s moved to *kept (freeing what *kept held) when there is one. */
+static char *keep_str(char **s, char **kept)
+{
+    if (*s) {
+        free(*kept);
+        *kept = *s;
+        *s = NULL;
+    }
+    char *k = *kept;
+    *kept = NULL;
+    return k;
+}
+
 void exchange_clear(struct exchange *x)
 {
     struct headers h[2] = {x->req.headers, x->resp.headers};
     struct buf b[2] = {x->req.body, x->resp.body};
+    char *kr = keep_str(&x->resp.reason, &x->resp.kept_reason);
+    char *kv = keep_str(&x->resp.version, &x->resp.kept_version);
     headers_init(&x->req.headers);
     headers_init(&x->resp.headers);
     buf_init(&x->req.body, 0);
     buf_init(&x->resp.body, 0);
     exchange_release(x);
+    x->resp.kept_reason = kr;
+    x->resp.kept_version = kv;
     for (int i = 0; i < 2; i++) {
         headers_clear(&h[i]);
         buf_reset(&b[i]);
@@ -261,6 +278,8 @@ void exchange_release(struct exchange *x)
     buf_free(&x->req.body);
     free(x->resp.reason);
     free(x->resp.version);
+    free(x->resp.kept_reason);
+    free(x->resp.kept_version);
     free(x->resp.compression);
     headers_release(&x->resp.headers);
     buf_free(&x->resp.body);
@@ -268,4 +287,16 @@ void exchange_release(struct exchange *x)
     free(x->server);
     free(x->error);
     exchange_init(x);
+}
+
+enum cut_err exchange_strset_kept(char **dst, char **kept, const char *p, size_t n)
+{
+    if (!*dst && *kept && n <= strlen(*kept)) {
+        memmove(*kept, p, n);
+        (*kept)[n] = '\0';
+        *dst = *kept;
+        *kept = NULL;
+        return CUT_OK;
+    }
+    return exchange_strset(dst, p, n);
 }

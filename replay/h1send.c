@@ -673,8 +673,9 @@ static long take_head(struct h1send *h, struct h1conn *c, int64_t now)
     headers_clear(&resp->headers);
     resp->status = pr.status;
     resp->headers_size = r;
-    e = exchange_strset(&resp->version, pr.version, pr.version_len);
-    if (!e) e = exchange_strset(&resp->reason, pr.reason, pr.reason_len);
+    /* Mostly in the memory of the answer the exchange held before. */
+    e = exchange_strset_kept(&resp->version, &resp->kept_version, pr.version, pr.version_len);
+    if (!e) e = exchange_strset_kept(&resp->reason, &resp->kept_reason, pr.reason, pr.reason_len);
     if (!e) e = http1_headers_copy(&resp->headers, pr.headers, pr.num_headers);
     if (e) {
         fail(h, c, SEND_OTHER, now);

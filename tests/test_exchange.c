@@ -277,12 +277,62 @@ static void test_clear_keeps_arrays_and_bodies(void **state)
     exchange_release(&x);
 }
 
+/* The answer's reason and version that exchange_clear keeps are taken by
+ * the next answer's exchange_strset_kept when they are long enough (the
+ * same memory), and a new copy is made when not; clear keeps the latest,
+ * release frees whatever is kept (valgrind and ASan see a leak or a double
+ * free). */
+static void test_clear_keeps_reason_and_version(void **state)
+{
+    (void)state;
+    struct exchange x;
+    exchange_init(&x);
+    assert_null(x.resp.kept_reason);
+    assert_int_equal(exchange_strset(&x.resp.reason, "Created", 7), CUT_OK);
+    assert_int_equal(exchange_strset(&x.resp.version, "HTTP/1.1", 8), CUT_OK);
+    char *reason = x.resp.reason, *version = x.resp.version;
+    exchange_clear(&x);
+    assert_null(x.resp.reason);
+    assert_null(x.resp.version);
+    assert_ptr_equal(x.resp.kept_reason, reason);
+    assert_ptr_equal(x.resp.kept_version, version);
+    /* fits: written into the kept memory, which is taken */
+    assert_int_equal(exchange_strset_kept(&x.resp.reason, &x.resp.kept_reason, "OK", 2), CUT_OK);
+    assert_ptr_equal(x.resp.reason, reason);
+    assert_string_equal(x.resp.reason, "OK");
+    assert_null(x.resp.kept_reason);
+    /* does not fit: a copy of its own, the kept one stays */
+    assert_int_equal(exchange_strset_kept(&x.resp.version, &x.resp.kept_version, "HTTP/1.10", 9),
+                     CUT_OK);
+    assert_ptr_not_equal(x.resp.version, version);
+    assert_string_equal(x.resp.version, "HTTP/1.10");
+    assert_ptr_equal(x.resp.kept_version, version);
+    /* a value already set is replaced the usual way */
+    assert_int_equal(exchange_strset_kept(&x.resp.version, &x.resp.kept_version, "H", 1), CUT_OK);
+    assert_string_equal(x.resp.version, "H");
+    assert_ptr_equal(x.resp.kept_version, version);
+    /* clear keeps the latest: the older kept version is freed */
+    exchange_clear(&x);
+    assert_ptr_equal(x.resp.kept_reason, reason);
+    assert_non_null(x.resp.kept_version);
+    assert_ptr_not_equal(x.resp.kept_version, version);
+    /* no answer between two clears: what was kept stays kept */
+    char *kv = x.resp.kept_version;
+    exchange_clear(&x);
+    assert_ptr_equal(x.resp.kept_version, kv);
+    assert_ptr_equal(x.resp.kept_reason, reason);
+    exchange_release(&x);
+    assert_null(x.resp.kept_reason);
+    assert_null(x.resp.kept_version);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_keep_order_and_duplicates),
         cmocka_unit_test(test_release_reinitialises),
         cmocka_unit_test(test_clear_keeps_arrays_and_bodies),
+        cmocka_unit_test(test_clear_keeps_reason_and_version),
         cmocka_unit_test(test_remove_by_a_name_the_list_owns),
         cmocka_unit_test(test_set_at_and_delete_at),
         cmocka_unit_test(test_set_at_overwrites_when_it_fits),

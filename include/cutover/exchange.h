@@ -52,6 +52,10 @@ struct http_response {
     char *compression;    /* "gzip", "deflate" when body was decoded; else NULL */
     bool body_truncated;
     int64_t headers_size;
+    /* reason's and version's memory that exchange_clear kept (NULL or owned
+     * here), for the next answer's through exchange_strset_kept: a replay
+     * reads each record into the exchange of an answer written before. */
+    char *kept_reason, *kept_version;
 };
 
 struct exchange {
@@ -73,8 +77,9 @@ void exchange_init(struct exchange *x);
 /* Free everything x owns and re-initialise it. Accepts an initialised x. */
 void exchange_release(struct exchange *x);
 /* Empty x as exchange_init leaves it, but keep its header arrays and pairs
- * (cleared: headers_add writes over them) and its body buffers' memory, for
- * a reader that fills one exchange per record. Can't fail. */
+ * (cleared: headers_add writes over them), its body buffers' memory and its
+ * response's reason and version as kept_reason and kept_version, for a
+ * reader that fills one exchange per record. Can't fail. */
 void exchange_clear(struct exchange *x);
 
 void headers_init(struct headers *h);
@@ -120,5 +125,8 @@ enum cut_err headers_copy(struct headers *dst, const struct headers *src);
 
 /* Set *dst to a malloc'd copy of p[0..n), freeing the old value. */
 enum cut_err exchange_strset(char **dst, const char *p, size_t n);
+/* The same, written into *kept's memory (taken: *kept becomes NULL) when
+ * *dst is NULL and *kept holds a string at least n bytes long. */
+enum cut_err exchange_strset_kept(char **dst, char **kept, const char *p, size_t n);
 
 #endif

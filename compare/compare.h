@@ -397,6 +397,8 @@ void cmp_pool_free(struct cmp_pool *p);
 
 /* ---- the whole comparison ---- */
 
+struct cmp_epmemo;
+
 struct cmp {
     struct cmp_opts *o;
     struct cmp_endpoint *eps;
@@ -444,6 +446,7 @@ struct cmp {
     size_t npinfo, cappinfo;
     struct cmp_item *rec;              /* cmp_note records here instead (work half) */
     const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
+    struct cmp_epmemo *epmemo;         /* engine.c: endpoint names met (work half), or NULL */
     struct buf dpath;                  /* the body diff's path buffer */
     struct buf dsub, dfull;            /* bodydiff.c: jdiff's path under dpath, and both */
 };

@@ -69,6 +69,7 @@ void cmp_release(struct cmp *c)
     for (size_t i = 0; i < sizeof c->htmp / sizeof *c->htmp; i++) buf_free(&c->htmp[i]);
     free(c->hnames);
     free(c->hnorm);
+    free(c->epmemo);
     memset(c, 0, sizeof *c);
 }
 
@@ -203,11 +204,37 @@ enum cut_err cmp_worker_init(struct cmp *w, struct cmp *c)
     return c->hready ? CUT_OK : CUT_EINVAL;
 }
 
+/* A worker's memory of the endpoints it named (item_endpoint): most pairs
+ * have one of a few methods and targets, and naming one (templates, id-like
+ * segments, the override) costs ten times looking it up. Direct-mapped by a
+ * hash of the target; a method, target or name too long is not kept. */
+#define EP_MEMO 64
+struct cmp_epmemo {
+    uint8_t mlen, tlen, nlen; /* mlen 0: an empty slot */
+    char m[16], t[96], name[128];
+    const struct cmp_override *ov;
+};
+
 /* The endpoint name of r into the arena, and its override (the last one
  * named so, as cmp_endpoint_get picks it). */
 static enum cut_err item_endpoint(struct cmp *w, struct jarena *a, struct cmp_item *it,
                                   const struct cmp_rec *r)
 {
+    struct cmp_epmemo *mo = NULL;
+    if (r->mlen && r->mlen <= sizeof mo->m && r->tlen <= sizeof mo->t) {
+        if (!w->epmemo && !(w->epmemo = calloc(EP_MEMO, sizeof *w->epmemo))) return CUT_ENOMEM;
+        mo = &w->epmemo[(cmp_hash(r->target, r->tlen) ^ r->mlen) & (EP_MEMO - 1)];
+        if (mo->mlen == r->mlen && mo->tlen == r->tlen && memcmp(mo->t, r->target, r->tlen) == 0 &&
+            memcmp(mo->m, r->method, r->mlen) == 0) {
+            char *name = jarena_alloc(a, (size_t)mo->nlen + 1);
+            if (!name) return CUT_ENOMEM;
+            memcpy(name, mo->name, (size_t)mo->nlen + 1);
+            it->ep = name;
+            it->eplen = mo->nlen;
+            w->cur_ov = mo->ov;
+            return CUT_OK;
+        }
+    }
     buf_reset(&w->kbuf);
     enum cut_err e =
         endpoint_name(&w->o->templates, r->method, r->mlen, r->target, r->tlen, &w->kbuf);
@@ -222,6 +249,15 @@ static enum cut_err item_endpoint(struct cmp *w, struct jarena *a, struct cmp_it
         if (strlen(w->o->ov[i].endpoint) == it->eplen &&
             memcmp(w->o->ov[i].endpoint, name, it->eplen) == 0)
             w->cur_ov = &w->o->ov[i];
+    if (mo && it->eplen < sizeof mo->name) {
+        mo->mlen = (uint8_t)r->mlen;
+        mo->tlen = (uint8_t)r->tlen;
+        mo->nlen = (uint8_t)it->eplen;
+        memcpy(mo->m, r->method, r->mlen);
+        memcpy(mo->t, r->target, r->tlen);
+        memcpy(mo->name, name, it->eplen + 1);
+        mo->ov = w->cur_ov;
+    }
     return CUT_OK;
 }
 

@@ -248,6 +248,7 @@ void cmp_pool_free(struct cmp_pool *p)
         buf_free(&w->dfull);
         buf_free(&w->gpath);
         cmp_pathinfo_release(w);
+        free(w->epmemo);
         for (size_t k = 0; k < sizeof w->htmp / sizeof *w->htmp; k++) buf_free(&w->htmp[k]);
     }
     for (size_t i = 0; i < RING; i++) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../compare/compare.h"
@@ -195,12 +196,99 @@ static void test_bodies_written_differently_but_equal_are_equal(void **state)
     buf_free(&x);
 }
 
+/* The endpoint names a worker remembers per method and target are those
+ * endpoint_name gives, with their override, in whatever order pairs come:
+ * 120 methods (two of one length) and targets (ids, a declared template, one with an
+ * override, targets too long to remember, many sharing a slot), three
+ * rounds in different orders. */
+static void test_remembered_endpoints_are_named_as_new(void **state)
+{
+    (void)state;
+    struct fix f;
+    setup(&f);
+    assert_int_equal(cmp_strings_add(&f.o.templates, "GET /v1/t/{name}/items"), CUT_OK);
+    struct cmp_override ovs[2];
+    memset(ovs, 0, sizeof ovs);
+    ovs[0].endpoint = "GET /v1/t/{name}/items";
+    ovs[1].endpoint = "POST /v1/x3";
+    f.o.ov = ovs;
+    f.o.nov = 2;
+    const char *const *hn;
+    size_t nh;
+    assert_int_equal(cmp_header_names(&f.c, &hn, &nh), CUT_OK);
+    struct cmp w;
+    assert_int_equal(cmp_worker_init(&w, &f.c), CUT_OK);
+    static const char *const methods[] = {"GET", "PUT", "post"};
+    char longseg[150];
+    memset(longseg, 'q', sizeof longseg - 1);
+    longseg[sizeof longseg - 1] = '\0';
+    struct buf line = BUF_INIT, want = BUF_INIT;
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned k = 0; k < 120; k++) {
+            unsigned i = round == 1 ? 119 - k : round == 2 ? (k * 37) % 120 : k;
+            const char *m = methods[i % 3];
+            char target[200];
+            switch (i % 4) {
+            case 0:
+                snprintf(target, sizeof target, "/v1/t/n%u/items", i / 4 % 5);
+                break;
+            case 1:
+                snprintf(target, sizeof target, "/v1/x%u", i / 4 % 7);
+                break;
+            case 2:
+                snprintf(target, sizeof target, "/v1/m/%u?q=%u", 1000 + i, i);
+                break;
+            default:
+                snprintf(target, sizeof target, "/v1/%s/%u", longseg + i % 60, i);
+                break;
+            }
+            buf_reset(&line);
+            assert_int_equal(buf_printf(&line,
+                                        "{\"_id\":\"i\",\"request\":{\"method\":\"%s\",\"_target\":"
+                                        "\"%s\"},\"response\":{\"status\":200}}",
+                                        m, target),
+                             CUT_OK);
+            struct cmp_item it = {.what = CMP_ITEM_PAIR,
+                                  .bl = line.data,
+                                  .bn = line.len,
+                                  .cl = line.data,
+                                  .cn = line.len};
+            jarena_reset(&f.a);
+            assert_int_equal(cmp_item_work(&w, &f.a, &it), CUT_OK);
+            assert_int_equal(it.err, CUT_OK);
+            buf_reset(&want);
+            assert_int_equal(
+                endpoint_name(&f.o.templates, m, strlen(m), target, strlen(target), &want), CUT_OK);
+            assert_int_equal(it.eplen, want.len);
+            assert_memory_equal(it.ep, want.data, want.len);
+            const struct cmp_override *ov = NULL;
+            for (size_t j = 0; j < 2; j++)
+                if (strcmp(ovs[j].endpoint, want.data) == 0) ov = &ovs[j];
+            assert_ptr_equal(w.cur_ov, ov);
+        }
+    }
+    buf_free(&line);
+    buf_free(&want);
+    buf_free(&w.kbuf);
+    buf_free(&w.dpath);
+    buf_free(&w.dsub);
+    buf_free(&w.dfull);
+    buf_free(&w.gpath);
+    cmp_pathinfo_release(&w);
+    for (size_t k = 0; k < sizeof w.htmp / sizeof *w.htmp; k++) buf_free(&w.htmp[k]);
+    free(w.epmemo);
+    f.o.ov = NULL;
+    f.o.nov = 0;
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equal_raw_bodies_still_compare_status_and_headers),
         cmocka_unit_test(test_bodies_written_differently_but_equal_are_equal),
         cmocka_unit_test(test_examples_do_not_depend_on_order),
+        cmocka_unit_test(test_remembered_endpoints_are_named_as_new),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,15 +54,16 @@ static enum cut_err pair_new(struct header *out, const char *name, size_t nlen, 
     out->name = b;
     out->value = b + nlen + 1;
     out->value_len = vlen;
+    out->room = nlen + 1 + vlen;
     return CUT_OK;
 }
 
-/* The bytes of name, NUL and value that the kept pair o can hold: its
- * allocation holds at least its name, NUL, value and NUL, and still does
- * after pair_write. */
+/* The bytes of name, NUL and value that the kept pair o can hold (and a
+ * NUL after them): what its allocation was made for, whatever it holds now,
+ * so a pair keeps its size through shorter headers written over it. */
 static size_t pair_room(const struct header *o)
 {
-    return (size_t)(o->value - o->name) + o->value_len;
+    return o->room;
 }
 
 /* Write name and value over the kept pair o, which has room for them. */
@@ -141,12 +142,21 @@ enum cut_err headers_set_at(struct headers *h, size_t i, const char *value, size
     return CUT_OK;
 }
 
+/* A pair taken out of the list (removed or deleted) is kept with the
+ * spares for the next header: a replay drops Content-Length from every
+ * request and adds its marker, which then mostly fits in that pair. */
+static void keep_from(struct headers *h, size_t n)
+{
+    if (h->spare < h->n) h->spare = h->n;
+    h->n = n;
+}
+
 void headers_delete_at(struct headers *h, size_t i)
 {
-    drop_spares(h);
-    free(h->v[i].name);
+    struct header t = h->v[i];
     memmove(&h->v[i], &h->v[i + 1], (h->n - i - 1) * sizeof *h->v);
-    h->n--;
+    h->v[h->n - 1] = t;
+    keep_from(h, h->n - 1);
 }
 
 /* Whether header hd is named name (nlen bytes), case-insensitively. The
@@ -167,22 +177,20 @@ const struct header *headers_get_n(const struct headers *h, const char *name, si
 
 size_t headers_remove_n(struct headers *h, const char *name, size_t nlen)
 {
-    size_t w = 0, removed = 0;
-    char *alias = NULL; /* name may be one of the names removed: free it last */
-    drop_spares(h);
+    /* The pairs left are moved up in order, the removed ones go behind
+     * them (kept: name may be one of them, and stays readable). */
+    size_t w = 0;
     for (size_t i = 0; i < h->n; i++) {
-        if (named(&h->v[i], name, nlen)) {
-            if (h->v[i].name == name || h->v[i].value == name)
-                alias = h->v[i].name;
-            else
-                free(h->v[i].name);
-            removed++;
-        } else {
-            h->v[w++] = h->v[i];
+        if (named(&h->v[i], name, nlen)) continue;
+        if (w != i) {
+            struct header t = h->v[w];
+            h->v[w] = h->v[i];
+            h->v[i] = t;
         }
+        w++;
     }
-    h->n = w;
-    free(alias);
+    size_t removed = h->n - w;
+    keep_from(h, w);
     return removed;
 }
 

@@ -18,10 +18,12 @@ struct header {
     char *name;       /* as on the wire, case kept */
     char *value;      /* folded lines joined by one space */
     size_t value_len; /* strlen(value), kept by headers_*: writers need no strlen */
+    size_t room;      /* bytes of name, NUL and value the allocation holds (pair reuse) */
 };
 
 /* Headers in wire order, duplicates kept. v[n..spare), when spare > n,
- * are pairs headers_clear kept, owned here: headers_add writes over them. */
+ * are pairs kept by headers_clear (and by the removals), owned here:
+ * headers_add writes over them. */
 struct headers {
     struct header *v;
     size_t n, cap;

@@ -340,6 +340,8 @@ struct cmp_event {
     uint64_t ha;       /* jv_hash(a) when sa is a shape */
     const char *gpath; /* the generalised path */
     size_t glen;
+    bool gkept; /* gpath is a remembered answer's: its address names it until
+                 * the pathinfo of the cmp that made it is released */
 };
 
 enum { CMP_ITEM_PAIR, CMP_ITEM_MISSING, CMP_ITEM_EXTRA };
@@ -398,6 +400,7 @@ void cmp_pool_free(struct cmp_pool *p);
 /* ---- the whole comparison ---- */
 
 struct cmp_epmemo;
+struct cmp_keymemo;
 
 struct cmp {
     struct cmp_opts *o;
@@ -447,6 +450,7 @@ struct cmp {
     struct cmp_item *rec;              /* cmp_note records here instead (work half) */
     const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
     struct cmp_epmemo *epmemo;         /* engine.c: endpoint names met (work half), or NULL */
+    struct cmp_keymemo *keymemo;       /* noise.c: keys of remembered paths (count half), or NULL */
     struct buf dpath;                  /* the body diff's path buffer */
     struct buf dsub, dfull;            /* bodydiff.c: jdiff's path under dpath, and both */
 };

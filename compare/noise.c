@@ -411,6 +411,8 @@ static enum cut_err path_info(struct cmp *c, const struct cmp_override *ov, enum
 
 void cmp_pathinfo_release(struct cmp *c)
 {
+    free(c->keymemo); /* it may hold these answers' addresses */
+    c->keymemo = NULL;
     for (size_t i = 0; i < c->npinfo; i++) free(c->pinfo[i].gpath);
     free(c->pinfo);
     c->pinfo = NULL;
@@ -477,7 +479,8 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
     enum cut_err e = prepare(c, c->cur_ov, ev);
     ev->a = ev->b = NULL; /* they may be on the caller's stack; prepare took what counts */
     if (e) return e;
-    if (ev->gpath == c->gpath.data) { /* not a remembered one: reused by the next */
+    ev->gkept = ev->gpath != c->gpath.data;
+    if (!ev->gkept) { /* not a remembered one: reused by the next */
         char *g = jarena_alloc(c->arena, ev->glen + 1);
         if (!g) return CUT_ENOMEM;
         memcpy(g, ev->gpath, ev->glen + 1);
@@ -487,12 +490,45 @@ static enum cut_err record_event(struct cmp *c, enum cmp_where where, enum jdiff
     return CUT_OK;
 }
 
+/* The keys of differences whose generalised path is a remembered one
+ * (gkept), by its address: the same few paths differ on every pair, and
+ * building and hashing the key text again cost ten times this. Direct-
+ * mapped; forgotten when the answers are released. */
+#define KEY_MEMO 256
+struct cmp_keymemo {
+    const char *gpath;
+    uint32_t ep, ki;
+    uint8_t where, kind;
+};
+
+/* key_get for ev in the current endpoint. */
+static enum cut_err key_of(struct cmp *c, const struct cmp_event *ev, uint32_t *ki, bool *added)
+{
+    struct cmp_keymemo *m = NULL;
+    if (ev->gkept) {
+        if (!c->keymemo && !(c->keymemo = calloc(KEY_MEMO, sizeof *c->keymemo))) return CUT_ENOMEM;
+        uint64_t h = ((uint64_t)(uintptr_t)ev->gpath ^ (uint64_t)c->cur_ep << 40 ^
+                      (uint64_t)ev->kind << 56 ^ (uint64_t)ev->where << 60) *
+                     0x9E3779B97F4A7C15ull;
+        m = &c->keymemo[h >> 56]; /* KEY_MEMO is 2^8 */
+        if (m->gpath == ev->gpath && m->ep == c->cur_ep && m->where == ev->where &&
+            m->kind == ev->kind) {
+            *ki = m->ki;
+            *added = false;
+            return CUT_OK;
+        }
+    }
+    enum cut_err e = key_get(c, c->cur_ep, ev->where, ev->kind, ev->gpath, ev->glen, ki, added);
+    if (!e && m) *m = (struct cmp_keymemo){ev->gpath, c->cur_ep, *ki, ev->where, ev->kind};
+    return e;
+}
+
 enum cut_err cmp_note_event(struct cmp *c, const struct cmp_event *ev)
 {
     if (ev->rule && c->mode == 1) return CUT_OK;
     uint32_t ki;
     bool added, was;
-    enum cut_err e = key_get(c, c->cur_ep, ev->where, ev->kind, ev->gpath, ev->glen, &ki, &added);
+    enum cut_err e = key_of(c, ev, &ki, &added);
     if (!e) e = cur_add(c, ki, &was);
     if (e) return e;
     struct cmp_key *k = &c->keys[ki];
@@ -521,6 +557,7 @@ enum cut_err cmp_note(struct cmp *c, enum cmp_where where, enum jdiff_kind kind,
     ev.a = a;
     ev.b = b;
     enum cut_err e = prepare(c, c->eps[c->cur_ep].ov, &ev);
+    ev.gkept = ev.gpath != c->gpath.data;
     return e ? e : cmp_note_event(c, &ev);
 }
 

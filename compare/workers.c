@@ -251,6 +251,10 @@ void cmp_pool_free(struct cmp_pool *p)
         free(w->epmemo);
         for (size_t k = 0; k < sizeof w->htmp / sizeof *w->htmp; k++) buf_free(&w->htmp[k]);
     }
+    if (p->c) { /* its key memory holds addresses of the workers' answers */
+        free(p->c->keymemo);
+        p->c->keymemo = NULL;
+    }
     for (size_t i = 0; i < RING; i++) {
         buf_free(&p->ring[i].lines);
         jarena_release(&p->ring[i].arena);

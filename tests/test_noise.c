@@ -338,10 +338,56 @@ static void test_shapes(void **state)
     }
 }
 
+/* A difference's key is found again by its remembered path's address
+ * (cmp_note_event's memory), but only for its own endpoint, kind and
+ * place: one path noted in 300 endpoints (its 300 keys of a kind cannot
+ * all have slots of their own in a memory of 256) as a value and as
+ * missing, and as a header's name, and 200 concrete paths of another
+ * endpoint, over 5 pairs each, make one key each, counted once a pair. */
+static void test_keys_of_remembered_paths_stay_apart(void **state)
+{
+    (void)state;
+    struct fix f;
+    setup_fix(&f, false, true);
+    uint32_t eps[300];
+    char name[32];
+    for (int e = 0; e < 300; e++) {
+        int n = snprintf(name, sizeof name, "GET /v1/e%d", e);
+        assert_int_equal(cmp_endpoint_get(&f.c, name, (size_t)n, &eps[e]), CUT_OK);
+    }
+    struct jv va = str("x"), vb = str("y");
+    char path[32];
+    for (int round = 0; round < 5; round++) {
+        for (int e = 0; e < 300; e++) {
+            f.c.eps[eps[e]].exchanges++;
+            f.c.eps[eps[e]].compared++;
+            cmp_pair_begin(&f.c, eps[e], 0);
+            assert_int_equal(cmp_note(&f.c, CMP_BODY, JDIFF_VALUE, "$.a", &va, &vb), CUT_OK);
+            assert_int_equal(cmp_note(&f.c, CMP_BODY, JDIFF_MISSING, "$.a", &va, NULL), CUT_OK);
+            assert_int_equal(cmp_note(&f.c, CMP_HEADER, JDIFF_VALUE, "$.a", &va, &vb), CUT_OK);
+            assert_int_equal(cmp_pair_end(&f.c), CUT_OK);
+        }
+        f.c.eps[f.ep].exchanges++;
+        f.c.eps[f.ep].compared++;
+        cmp_pair_begin(&f.c, f.ep, 0);
+        for (int i = 0; i < 200; i++) {
+            snprintf(path, sizeof path, "$.f%d", i);
+            assert_int_equal(cmp_note(&f.c, CMP_BODY, JDIFF_VALUE, path, &va, &vb), CUT_OK);
+        }
+        assert_int_equal(cmp_note(&f.c, CMP_BODY, JDIFF_VALUE, "$.g[0].c", &va, &vb), CUT_OK);
+        assert_int_equal(cmp_note(&f.c, CMP_BODY, JDIFF_VALUE, "$.g[1].c", &va, &vb), CUT_OK);
+        assert_int_equal(cmp_pair_end(&f.c), CUT_OK);
+    }
+    assert_int_equal(f.c.nkeys, 300 * 3 + 200 + 1);
+    for (size_t k = 0; k < f.c.nkeys; k++) assert_int_equal(f.c.keys[k].raw, 5);
+    teardown_fix(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_ignores_and_counts),
+        cmocka_unit_test(test_keys_of_remembered_paths_stay_apart),
         cmocka_unit_test(test_endpoint_rules_stay_with_their_endpoint),
         cmocka_unit_test(test_secondary_keeps_regressions_over_noise),
         cmocka_unit_test(test_secondary_margins),

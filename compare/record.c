@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "compare.h"
 #include "cutover/text.h"
@@ -476,7 +475,11 @@ static bool header_item(struct rscan *s, struct rctx *x, int *hi, const char **d
     const char *name = decode_cstr(s, &h.name, &nl);
     if (!name) return false;
     for (size_t i = 0; i < x->nh; i++) {
-        if (strlen(x->hnames[i]) != nl || strncasecmp(name, x->hnames[i], nl) != 0) continue;
+        /* the first letters first: most names differ there (a test that
+         * never tells equal names apart, whatever their bytes) */
+        const char *hn = x->hnames[i];
+        if (nl && ((unsigned char)hn[0] | 0x20) != ((unsigned char)name[0] | 0x20)) continue;
+        if (!text_ieqn(name, nl, hn, strlen(hn))) continue;
         if (!(*d = decode(s, &h.value, dn))) return false;
         *hi = (int)i;
         return hval_add(s, &x->r->hv[i], *d, *dn);

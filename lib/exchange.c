@@ -231,6 +231,8 @@ void exchange_init(struct exchange *x)
     headers_init(&x->resp.headers);
     buf_init(&x->req.body, 0);
     buf_init(&x->resp.body, 0);
+    buf_init(&x->req.body_json, 0);
+    buf_init(&x->req.body_as_read, 0);
     x->req.body_size = x->resp.body_size = x->resp.content_size = -1;
     x->req.headers_size = x->resp.headers_size = -1;
     x->send_ms = x->wait_ms = x->receive_ms = -1;
@@ -254,18 +256,20 @@ static char *keep_str(char **s, char **kept)
 void exchange_clear(struct exchange *x)
 {
     struct headers h[2] = {x->req.headers, x->resp.headers};
-    struct buf b[2] = {x->req.body, x->resp.body};
+    struct buf b[4] = {x->req.body, x->resp.body, x->req.body_json, x->req.body_as_read};
     char *kr = keep_str(&x->resp.reason, &x->resp.kept_reason);
     char *kv = keep_str(&x->resp.version, &x->resp.kept_version);
     headers_init(&x->req.headers);
     headers_init(&x->resp.headers);
     buf_init(&x->req.body, 0);
     buf_init(&x->resp.body, 0);
+    buf_init(&x->req.body_json, 0);
+    buf_init(&x->req.body_as_read, 0);
     exchange_release(x);
     x->resp.kept_reason = kr;
     x->resp.kept_version = kv;
-    for (int i = 0; i < 2; i++) {
-        headers_clear(&h[i]);
+    for (int i = 0; i < 2; i++) headers_clear(&h[i]);
+    for (int i = 0; i < 4; i++) {
         buf_reset(&b[i]);
         b[i].max = 0; /* as exchange_init leaves it */
     }
@@ -273,6 +277,8 @@ void exchange_clear(struct exchange *x)
     x->resp.headers = h[1];
     x->req.body = b[0];
     x->resp.body = b[1];
+    x->req.body_json = b[2];
+    x->req.body_as_read = b[3];
 }
 
 void exchange_release(struct exchange *x)
@@ -284,6 +290,8 @@ void exchange_release(struct exchange *x)
     free(x->req.version);
     headers_release(&x->req.headers);
     buf_free(&x->req.body);
+    buf_free(&x->req.body_json);
+    buf_free(&x->req.body_as_read);
     free(x->resp.reason);
     free(x->resp.version);
     free(x->resp.kept_reason);

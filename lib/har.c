@@ -121,6 +121,19 @@ static enum cut_err put_value_of(struct buf *b, const struct header *hd)
     return hd ? jsonw_str(b, hd->value, hd->value_len) : put_lit(b, "\"\"", 2);
 }
 
+/* The request's ,"text":…: the JSON string the reader kept when the body is
+ * still the one it stood for (what jsonw would write, without escaping the
+ * body again), else put_text's. */
+static enum cut_err put_request_text(struct buf *b, const struct http_request *r)
+{
+    const struct buf *j = &r->body_json, *a = &r->body_as_read;
+    if (!j->len || b->max || a->len != r->body.len || memcmp(a->data, r->body.data, a->len) != 0)
+        return put_text(b, &r->body, "_encoding");
+    TRY(put_lit(b, ",\"text\":\"", 9));
+    TRY(buf_append(b, j->data, j->len));
+    return put_ch(b, '"');
+}
+
 static enum cut_err put_request(struct buf *b, const struct http_request *r)
 {
     struct known_headers k;
@@ -145,7 +158,7 @@ static enum cut_err put_request(struct buf *b, const struct http_request *r)
     if (r->has_body) {
         TRY(put_lit(b, ",\"postData\":{\"mimeType\":", 24));
         TRY(put_value_of(b, k.ct));
-        TRY(put_text(b, &r->body, "_encoding"));
+        TRY(put_request_text(b, r));
         if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
         TRY(put_ch(b, '}'));
     }
@@ -456,18 +469,20 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type 
 }
 
 /* postData or content: text (base64-decoded when the encoding member, which
- * may come before or after it, says so), _truncated, and the size fields. */
+ * may come before or after it, says so), _truncated, and the size fields.
+ * With json (a request's body_json, as_read its body_as_read), the text's
+ * JSON string is kept there when a writer can copy it (exchange.h). */
 static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key, bool *truncated,
-                      int64_t *size, bool *compressed)
+                      int64_t *size, bool *compressed, struct buf *json, struct buf *as_read)
 {
-    const char *k;
-    size_t kl;
-    bool esc, ok = jscan_enter(&c->s, JS_OBJECT), b64 = false;
+    const char *k, *raw = NULL;
+    size_t kl, rawlen = 0;
+    bool esc, ok = jscan_enter(&c->s, JS_OBJECT), b64 = false, canon = false;
     buf_reset(body);
     while (ok && jscan_member(&c->s, &k, &kl, &esc)) {
         if (jscan_key_is(k, kl, esc, "text") && jscan_peek(&c->s) == JS_STRING) {
             buf_reset(body);
-            ok = jscan_string(&c->s, body);
+            ok = jscan_string_raw(&c->s, body, &raw, &rawlen, &canon);
         } else if (jscan_key_is(k, kl, esc, enc_key) && jscan_peek(&c->s) == JS_STRING) {
             buf_reset(&c->tmp);
             ok = jscan_string(&c->s, &c->tmp);
@@ -484,6 +499,10 @@ static bool scan_body(struct scan_ctx *c, struct buf *body, const char *enc_key,
         }
     }
     if (!ok || c->s.err) return false;
+    if (json && canon && !b64 && rawlen) {
+        if (buf_set(json, raw, rawlen) || buf_set(as_read, body->data, body->len))
+            return bad(c, "out of memory");
+    }
     if (b64) {
         buf_reset(&c->tmp);
         if (text_b64_decode(&c->tmp, body->data, body->len))
@@ -631,7 +650,8 @@ static bool scan_content(struct scan_ctx *c, struct http_response *r)
 {
     bool compressed = false;
     r->content_size = -2; /* "not given": taken from the text below */
-    if (!scan_body(c, &r->body, "encoding", &r->body_truncated, &r->content_size, &compressed))
+    if (!scan_body(c, &r->body, "encoding", &r->body_truncated, &r->content_size, &compressed, NULL,
+                   NULL))
         return false;
     if (r->content_size == -2) r->content_size = (int64_t)r->body.len;
     if (!compressed) return true;
@@ -661,7 +681,8 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
     case F_POSTDATA:
         if (t != JS_OBJECT) return jscan_skip(&c->s);
         x->req.has_body = true;
-        return scan_body(c, &x->req.body, "_encoding", &x->req.body_truncated, NULL, NULL);
+        return scan_body(c, &x->req.body, "_encoding", &x->req.body_truncated, NULL, NULL,
+                         &x->req.body_json, &x->req.body_as_read);
     case F_CONTENT:
         return t == JS_OBJECT ? scan_content(c, &x->resp) : jscan_skip(&c->s);
     case F_OBJ:

@@ -173,9 +173,10 @@ static inline unsigned block_stops(__m128i v, unsigned *high)
  * each escape, no reload. false, with s and out as they were, for anything
  * else (a \u, a control byte, the input's last 16 bytes), which the two
  * passes then read as they always did. s->p is on the opening quote. */
-static bool string_short_escapes(struct jscan *s, struct buf *out)
+static bool string_short_escapes(struct jscan *s, struct buf *out, bool *slash)
 {
     const char *body = s->p + 1, *p = body, *end = s->end;
+    bool sl = false; /* a \/ seen (jsonw writes '/' as it is) */
     const size_t len0 = out->len;
     unsigned high = 0, hm;
     for (;;) {
@@ -204,6 +205,7 @@ static bool string_short_escapes(struct jscan *s, struct buf *out)
                 if (p[k] != '\\') break;
                 char c = text_unescape_short[(unsigned char)p[k + 1]];
                 if (!c) goto give_up;
+                sl |= c == '/';
                 *o++ = c;
                 j = k + 2;
                 stops &= ~(3u << k); /* an escaped '"' or '\\' is no stop */
@@ -234,12 +236,14 @@ static bool string_short_escapes(struct jscan *s, struct buf *out)
         out->len += k;
         if (*p == '"') break;
         if (*p != '\\' || p + 1 >= end || !text_unescape_short[(unsigned char)p[1]]) goto give_up;
+        sl |= p[1] == '/';
         out->data[out->len++] = text_unescape_short[(unsigned char)p[1]];
         p += 2;
     }
     if (high && !text_utf8_valid(body, (size_t)(p - body))) goto give_up;
     out->data[out->len] = '\0';
     s->p = p + 1;
+    *slash = sl;
     return true;
 give_up:
     out->len = len0;
@@ -247,27 +251,41 @@ give_up:
     return false;
 }
 #else
-static bool string_short_escapes(struct jscan *s, struct buf *out)
+static bool string_short_escapes(struct jscan *s, struct buf *out, bool *slash)
 {
-    (void)s, (void)out;
+    (void)s, (void)out, (void)slash;
     return false;
 }
 #endif
+
+bool jscan_string_raw(struct jscan *s, struct buf *out, const char **raw, size_t *n, bool *canon)
+{
+    bool esc, slash;
+    *canon = false;
+    if (jscan_peek(s) != JS_STRING) return fail(s, "expected a string");
+    const char *q = s->p;
+    if (string_short_escapes(s, out, &slash)) {
+        *raw = q + 1;
+        *n = (size_t)(s->p - q - 2);
+        *canon = !slash;
+        return true;
+    }
+    if (!raw_string(s, raw, n, &esc)) return false;
+    *canon = !esc; /* valid UTF-8 (raw_string checked it), nothing escaped */
+    if (!esc) return buf_append(out, *raw, *n) == CUT_OK || fail(s, "out of memory");
+    /* Decoding never lengthens: room for n bytes, decoded in place. */
+    if (buf_grow(out, *n)) return fail(s, "out of memory");
+    out->len += text_jstr_decode(*raw, *n, out->data + out->len);
+    out->data[out->len] = '\0';
+    return true;
+}
 
 bool jscan_string(struct jscan *s, struct buf *out)
 {
     const char *raw;
     size_t n;
-    bool esc;
-    if (jscan_peek(s) != JS_STRING) return fail(s, "expected a string");
-    if (string_short_escapes(s, out)) return true;
-    if (!raw_string(s, &raw, &n, &esc)) return false;
-    if (!esc) return buf_append(out, raw, n) == CUT_OK || fail(s, "out of memory");
-    /* Decoding never lengthens: room for n bytes, decoded in place. */
-    if (buf_grow(out, n)) return fail(s, "out of memory");
-    out->len += text_jstr_decode(raw, n, out->data + out->len);
-    out->data[out->len] = '\0';
-    return true;
+    bool canon;
+    return jscan_string_raw(s, out, &raw, &n, &canon);
 }
 
 static const char *digits(const char *p, const char *end)

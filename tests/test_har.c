@@ -402,6 +402,62 @@ static void test_header_value_ends_at_a_decoded_nul(void **state)
     exchange_release(&x);
 }
 
+/* A request body read from a JSON string that is what jsonw writes is
+ * kept (body_json) and copied by the writer; the record written is the
+ * one the escaping would give, also after the body changed (to bytes of
+ * the same length) and for texts that are not kept (\/, \u, base64). */
+static void test_request_text_copied_only_when_it_is_the_same(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text; /* the postData member's inside */
+        bool kept;
+    } cases[] = {
+        {"\"text\":\"{\\\"to\\\":\\\"+1555\\\",\\\"n\\\":\\\"a\\\\\\\\b\\\\n\\\",\\\"t\\\":[1,2]}"
+         "tail of the body, long enough\"",
+         true},
+        {"\"text\":\"plain \xc3\xa9 body with \\t tab and \\b\\f, \\r\\n\"", true},
+        {"\"text\":\"a\\/b and more text after the slash\"", false},
+        {"\"text\":\"\\u00e9 and \\u0041 and \\u001f\"", false},
+        {"\"text\":\"aGVsbG8gd29ybGQ=\",\"_encoding\":\"base64\"", false},
+        {"\"_encoding\":\"base64\",\"text\":\"aGVsbG8gd29ybGQ=\"", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char e[1024];
+        snprintf(e, sizeof e,
+                 "{\"_id\":\"r%zu\",\"request\":{\"method\":\"POST\",\"url\":\"/x\",\"headers\":[],"
+                 "\"postData\":{\"mimeType\":\"text/plain\",%s}},\"response\":{\"status\":200}}",
+                 i, cases[i].text);
+        struct exchange x;
+        exchange_init(&x);
+        char err[128];
+        assert_int_equal(har_parse_entry(e, strlen(e), &x, err, sizeof err), CUT_OK);
+        assert_int_equal(x.req.body_json.len > 0, cases[i].kept);
+        struct buf w1 = BUF_INIT, w2 = BUF_INIT;
+        assert_int_equal(har_write_entry(&w1, &x), CUT_OK);
+        struct buf keep = x.req.body_json;
+        x.req.body_json.len = 0; /* the escaping's record */
+        assert_int_equal(har_write_entry(&w2, &x), CUT_OK);
+        assert_string_equal(w1.data, w2.data);
+        x.req.body_json = keep;
+        /* the same length, other bytes: the kept string no longer stands */
+        struct buf w0 = w1;
+        w1 = (struct buf)BUF_INIT;
+        x.req.body.data[0] = x.req.body.data[0] == 'Z' ? 'Y' : 'Z';
+        buf_reset(&w2);
+        assert_int_equal(har_write_entry(&w1, &x), CUT_OK);
+        x.req.body_json.len = 0;
+        assert_int_equal(har_write_entry(&w2, &x), CUT_OK);
+        assert_string_equal(w1.data, w2.data);
+        assert_string_not_equal(w1.data, w0.data);
+        x.req.body_json = keep;
+        buf_free(&w0);
+        buf_free(&w1);
+        buf_free(&w2);
+        exchange_release(&x);
+    }
+}
+
 static void test_skipping_the_capture_facts(void **state)
 {
     (void)state;
@@ -591,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_started_times),
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
         cmocka_unit_test(test_header_value_ends_at_a_decoded_nul),
+        cmocka_unit_test(test_request_text_copied_only_when_it_is_the_same),
         cmocka_unit_test(test_skipping_the_capture_facts),
         cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cutover/jscan.h"
+#include "cutover/jsonw.h"
 
 static const char *texts[] = {
     "{}",
@@ -465,6 +466,98 @@ static void test_whole_value(void **state)
         assert_false(jscan_whole_value(torn[i], strlen(torn[i])));
 }
 
+/* jscan_string_raw's canon is a promise to a writer: the raw body is
+ * exactly what jsonw_utf8 writes for the decoded string, so it may be
+ * copied instead. Held on strings built from every kind of piece (each
+ * short escape, \/, \u forms, UTF-8, a bad byte, DEL, plain runs of many
+ * lengths, so escapes fall at every block position), ended in the middle of
+ * a record or at the input's very end; the decoding is jscan_string's, and
+ * both answers come up often. */
+static void test_raw_string_canon_is_what_jsonw_writes(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "a",
+        "\\\"",
+        "\\\\",
+        "\\/",
+        "\\n",
+        "\\r",
+        "\\t",
+        "\\b",
+        "\\f",
+        "\\u0041",
+        "\\u00e9",
+        "\\u001f",
+        "\\u0000",
+        "\xc3\xa9",
+        "\xff",
+        "\x7f",
+        " ",
+        "xxxxxxxxxxxxxxx",
+        "{\\\"k\\\":1}",
+        "/",
+        "\xe2\x82\xac",
+        "0123456789abcdef0123",
+    };
+    const size_t npieces = sizeof pieces / sizeof *pieces;
+    uint64_t st = 0x9e3779b97f4a7c15ull;
+    int canon_n = 0, other_n = 0;
+    for (int i = 0; i < 20000; i++) {
+        char t[2048];
+        size_t n = 0;
+        t[n++] = '"';
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        int count = (int)(st >> 33) % 40;
+        for (int k = 0; k < count; k++) {
+            st = st * 6364136223846793005ull + 1442695040888963407ull;
+            /* mostly plain pieces and \" \\, as an escaped JSON body */
+            size_t pick = (st >> 33) % 12 ? (st >> 40) % 3 : (st >> 40) % npieces;
+            if (pick == 0) pick = (st >> 45) % 2 ? 17 : 0;
+            size_t pl = strlen(pieces[pick]);
+            memcpy(t + n, pieces[pick], pl);
+            n += pl;
+        }
+        t[n++] = '"';
+        size_t strend = n;
+        if (i % 3) {
+            memcpy(t + n, ",\"k\":1}", 7);
+            n += 7;
+        }
+        struct jscan sc;
+        jscan_init(&sc, t, n);
+        struct buf dec = BUF_INIT, plain = BUF_INIT, out = BUF_INIT;
+        const char *raw;
+        size_t rawlen;
+        bool canon;
+        bool ok = jscan_string_raw(&sc, &dec, &raw, &rawlen, &canon);
+        struct jscan sc2;
+        jscan_init(&sc2, t, n);
+        bool ok2 = jscan_string(&sc2, &plain);
+        assert_int_equal(ok, ok2);
+        if (ok) {
+            assert_int_equal(dec.len, plain.len);
+            assert_memory_equal(dec.data, plain.data, dec.len);
+            assert_ptr_equal(raw, t + 1);
+            assert_int_equal(rawlen, strend - 2);
+            assert_ptr_equal(sc.p, t + strend);
+        }
+        if (ok && canon) {
+            canon_n++;
+            assert_int_equal(jsonw_utf8(&out, dec.data, dec.len), CUT_OK);
+            if (out.len != rawlen + 2 || memcmp(out.data + 1, raw, rawlen) != 0)
+                fail_msg("text %d (%.*s): canon, but jsonw writes %s", i, (int)strend, t, out.data);
+        } else if (ok) {
+            other_n++;
+        }
+        buf_free(&dec);
+        buf_free(&plain);
+        buf_free(&out);
+    }
+    assert_true(canon_n > 2000);
+    assert_true(other_n > 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_mutated_validity_agrees_with_jansson),
         cmocka_unit_test(test_escapes_at_every_block_position),
         cmocka_unit_test(test_whole_value),
+        cmocka_unit_test(test_raw_string_canon_is_what_jsonw_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,12 @@ struct http_request {
     int64_t body_size;    /* bytes of body on the wire before truncation; -1 unknown */
     bool body_truncated;  /* body holds only the first --max-body bytes */
     int64_t headers_size; /* bytes of request line and headers; -1 unknown */
+    /* The JSON string (escaped, no quotes) a reader found for the body and
+     * the body it stood for then, when it is exactly what jsonw writes for
+     * those bytes (jscan_string_raw's canon); both empty otherwise. A writer
+     * whose body still equals body_as_read copies body_json instead of
+     * escaping the body again: a replay writes each request body it read. */
+    struct buf body_json, body_as_read;
 };
 
 struct http_response {

@@ -148,6 +148,12 @@ static inline bool jscan_element(struct jscan *s)
 }
 /* Append the decoded string value to out (NUL and any valid UTF-8 kept). */
 bool jscan_string(struct jscan *s, struct buf *out);
+/* The same, and the raw body (*raw, *n: escapes as they are, without the
+ * quotes). *canon tells that the raw body is exactly what jsonw writes for
+ * the decoded one, so a writer can copy it instead of escaping the text
+ * again: it is valid UTF-8 and its escapes are only \" \\ \n \r \t \b \f
+ * (a \/ or any \u says false, even where jsonw would write the same). */
+bool jscan_string_raw(struct jscan *s, struct buf *out, const char **raw, size_t *n, bool *canon);
 bool jscan_number(struct jscan *s, double *out);
 /* Skip one value of any type, validating it. */
 bool jscan_skip(struct jscan *s);

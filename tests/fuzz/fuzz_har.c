@@ -1,6 +1,7 @@
 /* fuzz_har.c: libFuzzer target for lib/har.c.  The input is parsed as one
  * entry (har_parse_entry); an entry that parses is written back with
- * har_write_entry, and what the writer produced must parse again.  Then the
+ * har_write_entry, and what the writer produced must parse again (and be
+ * what it writes without the request text the reader kept).  Then the
  * input is written to a private temporary file and read with the streaming
  * reader (JSON Lines, a whole HAR document, torn last lines, over-long
  * lines), both by record and by raw line, which must reach the end. */
@@ -22,9 +23,14 @@ static void round_trip(const char *p, size_t n)
     exchange_init(&x);
     exchange_init(&y);
     if (har_parse_entry(p, n, &x, err, sizeof err) == CUT_OK) {
-        struct buf out = BUF_INIT;
+        struct buf out = BUF_INIT, esc = BUF_INIT;
         check(har_write_entry(&out, &x) == CUT_OK);
         check(memchr(out.data, '\n', out.len) == NULL);
+        /* The request text the reader kept is what escaping would write. */
+        x.req.body_json.len = 0;
+        check(har_write_entry(&esc, &x) == CUT_OK);
+        check(esc.len == out.len && memcmp(esc.data, out.data, out.len) == 0);
+        buf_free(&esc);
         enum cut_err e = har_parse_entry(out.data, out.len, &y, err, sizeof err);
         if (e != CUT_OK) {
             fprintf(stderr, "written entry does not parse: %s\n%.*s\n", err, (int)out.len,

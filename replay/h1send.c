@@ -609,7 +609,7 @@ void h1send_start(struct h1send *h, struct send_slot *slot, int64_t now_us)
     struct h1conn *c = slot->conn;
     send_slot_reset(slot);
     slot->start_us = now_us;
-    slot->x.started_us = sender_wall_us();
+    slot->x.started_us = sender_wall_at(now_us);
     c->retried = false;
     c->state = CONN_CONNECTING; /* in flight from here on */
     h->in_flight++;

@@ -103,6 +103,20 @@ int64_t sender_wall_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int64_t sender_wall_at(int64_t mono_us)
+{
+    /* The sending thread's alone: the senders start every request there. */
+    static int64_t offset, read_at;
+    static bool known;
+    if (!known || mono_us - read_at >= 1000000 || mono_us < read_at) {
+        int64_t wall = sender_wall_us(), mono = sender_now_us();
+        offset = wall - mono;
+        read_at = mono;
+        known = true;
+    }
+    return mono_us + offset;
+}
+
 /* ---- response callbacks ---- */
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -415,7 +429,7 @@ void sender_start(struct sender *s, struct send_slot *slot, int64_t now_us)
     const struct http_request *r = &slot->x.req;
     send_slot_reset(slot);
     slot->start_us = now_us;
-    slot->x.started_us = sender_wall_us();
+    slot->x.started_us = sender_wall_at(now_us);
     if (build_headers(slot) != CUT_OK) {
         slot->err = SEND_OTHER;
         finish(s, slot);

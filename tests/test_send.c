@@ -83,6 +83,23 @@ static void test_extra_fd_wakes_the_wait(void **state)
     sender_free(s);
 }
 
+/* sender_wall_at(now) is the wall clock at now (within the 2 ms the two
+ * readings may lie apart here), before and after its offset is read again,
+ * and moves with its argument microsecond for microsecond. */
+static void test_wall_clock_from_the_monotonic_one(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        int64_t mono = sender_now_us(), at = sender_wall_at(mono), wall = sender_wall_us();
+        assert_true(at <= wall + 2000 && at >= wall - 2000);
+        assert_int_equal(sender_wall_at(mono + 250) - at, 250);
+        /* a second on (the offset read again) and back (again) */
+        int64_t later = sender_wall_at(mono + 1500000);
+        assert_true(later - at >= 1500000 - 2000 && later - at <= 1500000 + 2000);
+        assert_true(sender_wall_at(mono) - at <= 2000 && at - sender_wall_at(mono) <= 2000);
+    }
+}
+
 static void test_errors_are_classified(void **state)
 {
     (void)state;
@@ -123,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_wait_is_finer_than_a_millisecond),
         cmocka_unit_test(test_no_wait_returns_at_once),
         cmocka_unit_test(test_extra_fd_wakes_the_wait),
+        cmocka_unit_test(test_wall_clock_from_the_monotonic_one),
         cmocka_unit_test(test_errors_are_classified),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -696,15 +696,68 @@ static void fused_masks(const char *p, struct jstr_masks *m)
 }
 #endif
 
+/* The bytes of the 16 at b whose bits are set in keep, in order, at out
+ * (16 bytes may be written): how many. With SSSE3 (chosen when the
+ * processor has it), two shuffles of 8 bytes by a table of their 256 masks
+ * instead of a copy for each run between escapes. */
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD) && defined(__x86_64__) && defined(__GNUC__)
+#include <pthread.h>
+#include <tmmintrin.h>
+#define FUSED_SHUFFLE 1
+
+static struct {
+    uint64_t idx[256]; /* the kept bytes' places, first one lowest */
+    uint8_t count[256];
+    bool ssse3;
+} keep8;
+static pthread_once_t keep8_once = PTHREAD_ONCE_INIT;
+
+static void keep8_init(void)
+{
+    for (unsigned m = 0; m < 256; m++) {
+        uint64_t idx = 0;
+        unsigned c = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (m >> b & 1) idx |= (uint64_t)b << (8 * c++);
+        keep8.idx[m] = idx;
+        keep8.count[m] = (uint8_t)c;
+    }
+    __builtin_cpu_init();
+    keep8.ssse3 = __builtin_cpu_supports("ssse3");
+}
+
+__attribute__((target("ssse3"))) static inline size_t keep16(char *out, const char *b,
+                                                             uint32_t keep)
+{
+    unsigned lo = keep & 0xFF, hi = keep >> 8 & 0xFF;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+    __m128i idx = _mm_set_epi64x((long long)(keep8.idx[hi] + 0x0808080808080808ull),
+                                 (long long)keep8.idx[lo]);
+    __m128i r = _mm_shuffle_epi8(v, idx);
+    size_t n = keep8.count[lo];
+    _mm_storel_epi64((__m128i *)(void *)out, r);
+    _mm_storel_epi64((__m128i *)(void *)(out + n), _mm_unpackhi_epi64(r, r));
+    return n + keep8.count[hi];
+}
+#else
+static inline size_t keep16(char *out, const char *b, uint32_t keep)
+{
+    size_t n = 0;
+    for (; keep; keep &= keep - 1) out[n++] = b[__builtin_ctz(keep)];
+    return n;
+}
+#endif
+
 /* text_jstr_scan and text_jstr_decode in one pass, for escaped JSON bodies
  * (an escape every few bytes, nearly all \" and \\): a block whose escapes
- * are only those is decoded from the scan's own masks, the runs between its
- * escaping backslashes copied 32 bytes a store. While 64 bytes remain, the
- * block and the 32 bytes a copy may read past it are in p[0..n). From the
+ * are only those is decoded from the scan's own masks, its bytes but the
+ * escaping backslashes shuffled together (shuffle) or the runs between
+ * them copied 32 bytes a store. While 64 bytes remain, the block and the
+ * 32 bytes a copy may read past it are in p[0..n). From the
  * first block with another escape or a control byte (text_jstr_scan then
  * judges the string), and for the last bytes, the two passes take over. */
-struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, char *out,
-                                       size_t *olen)
+static inline __attribute__((always_inline)) struct text_jstr
+fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shuffle)
 {
     uint32_t carry = 0, high = 0; /* carry: p[i] is escaped */
     unsigned found = 0;
@@ -729,17 +782,26 @@ struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, 
         }
         if (esc & below) found = TEXT_JSTR_ESC;
         high |= m.high & below;
-        /* Byte t of the block goes to out[d + t]; each escaping backslash
-         * dropped moves the rest one place back (j <= lim: none is the last
-         * byte before the quote). d wraps below 0 as a size_t, d + t not. */
-        size_t j = cin, d = o - j, lim = quote ? (size_t)__builtin_ctz(quote) : 32;
-        for (uint32_t drop = bs & ~esc & below; drop; drop &= drop - 1) {
+        size_t lim = quote ? (size_t)__builtin_ctz(quote) : 32;
+        uint32_t drop = bs & ~esc & below; /* the escaping backslashes */
+        if (shuffle) {
+            uint32_t keep = below & ~drop & ~cin; /* p[i] went out with the block before */
+            o += keep16(out + o, b, keep & 0xFFFF);
+            o += keep16(out + o, b + 16, keep >> 16);
+        } else {
+            /* Byte t of the block goes to out[d + t]; each backslash
+             * dropped moves the rest one place back (j <= lim: none is the
+             * last byte before the quote). d wraps below 0 as a size_t, d + t
+             * not. */
+            size_t j = cin, d = o - j;
+            for (; drop; drop &= drop - 1) {
+                memcpy(out + (d + j), b + j, 32);
+                j = (size_t)__builtin_ctz(drop) + 1;
+                d--;
+            }
             memcpy(out + (d + j), b + j, 32);
-            j = (size_t)__builtin_ctz(drop) + 1;
-            d--;
+            o = d + lim;
         }
-        memcpy(out + (d + j), b + j, 32);
-        o = d + lim;
         if (quote) {
             *olen = o;
             return jstr_result(i + lim, TEXT_JSTR_OK, found | (high ? TEXT_JSTR_HIGH : 0));
@@ -756,4 +818,22 @@ struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, 
     *olen = o + text_jstr_decode(p + ds, r.at - ds, out + o);
     r.seen |= found | (high ? TEXT_JSTR_HIGH : 0);
     return r;
+}
+
+#ifdef FUSED_SHUFFLE
+__attribute__((target("ssse3"))) static struct text_jstr
+fused_ssse3(const char *p, size_t n, unsigned flags, char *out, size_t *olen)
+{
+    return fused(p, n, flags, out, olen, true);
+}
+#endif
+
+struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, char *out,
+                                       size_t *olen)
+{
+#ifdef FUSED_SHUFFLE
+    pthread_once(&keep8_once, keep8_init);
+    if (keep8.ssse3) return fused_ssse3(p, n, flags, out, olen);
+#endif
+    return fused(p, n, flags, out, olen, false);
 }

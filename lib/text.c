@@ -757,7 +757,7 @@ static inline size_t keep16(char *out, const char *b, uint32_t keep)
  * first block with another escape or a control byte (text_jstr_scan then
  * judges the string), and for the last bytes, the two passes take over. */
 static inline __attribute__((always_inline)) struct text_jstr
-fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shuffle)
+fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool decode, bool shuffle)
 {
     uint32_t carry = 0, high = 0; /* carry: p[i] is escaped */
     unsigned found = 0;
@@ -767,7 +767,7 @@ fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shu
         struct jstr_masks m;
         fused_masks(b, &m);
         if (!carry && !(m.quote | m.bslash | m.ctrl)) {
-            memcpy(out + o, b, 32);
+            if (decode) memcpy(out + o, b, 32);
             o += 32;
             high |= m.high;
             continue;
@@ -784,7 +784,9 @@ fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shu
         high |= m.high & below;
         size_t lim = quote ? (size_t)__builtin_ctz(quote) : 32;
         uint32_t drop = bs & ~esc & below; /* the escaping backslashes */
-        if (shuffle) {
+        if (!decode) {
+            /* the scan alone */
+        } else if (shuffle) {
             uint32_t keep = below & ~drop & ~cin; /* p[i] went out with the block before */
             o += keep16(out + o, b, keep & 0xFFFF);
             o += keep16(out + o, b + 16, keep >> 16);
@@ -803,19 +805,18 @@ fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shu
             o = d + lim;
         }
         if (quote) {
-            *olen = o;
+            if (decode) *olen = o;
             return jstr_result(i + lim, TEXT_JSTR_OK, found | (high ? TEXT_JSTR_HIGH : 0));
         }
-        if (carry) out[o++] = b[32]; /* the next block checks that it is " or \ */
+        if (carry && decode) out[o++] = b[32]; /* the next block checks that it is " or \ */
     }
     /* The rest from the byte after the last decoded one: the backslash
      * before p[i] when it is escaped (what was decoded of it taken back). */
     size_t ds = i - carry;
-    o -= carry;
     struct text_jstr r = text_jstr_scan(p + ds, n - ds, flags);
     r.at += ds;
     if (r.end != TEXT_JSTR_OK) return r;
-    *olen = o + text_jstr_decode(p + ds, r.at - ds, out + o);
+    if (decode) *olen = o - carry + text_jstr_decode(p + ds, r.at - ds, out + o - carry);
     r.seen |= found | (high ? TEXT_JSTR_HIGH : 0);
     return r;
 }
@@ -824,16 +825,17 @@ fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool shu
 __attribute__((target("ssse3"))) static struct text_jstr
 fused_ssse3(const char *p, size_t n, unsigned flags, char *out, size_t *olen)
 {
-    return fused(p, n, flags, out, olen, true);
+    return fused(p, n, flags, out, olen, true, true);
 }
 #endif
 
 struct text_jstr text_jstr_scan_decode(const char *p, size_t n, unsigned flags, char *out,
                                        size_t *olen)
 {
+    if (!out) return fused(p, n, flags, NULL, NULL, false, false);
 #ifdef FUSED_SHUFFLE
     pthread_once(&keep8_once, keep8_init);
     if (keep8.ssse3) return fused_ssse3(p, n, flags, out, olen);
 #endif
-    return fused(p, n, flags, out, olen, false);
+    return fused(p, n, flags, out, olen, true, false);
 }

@@ -269,6 +269,9 @@ static void test_jstr_scan_decode_runs_match_a_byte_loop(void **state)
                 size_t n = ns[t], wantlen = 0, olen = SIZE_MAX;
                 size_t end = reference_scan(in, n, want, &wantlen);
                 struct text_jstr r = text_jstr_scan_decode(in, n, 0, got, &olen);
+                struct text_jstr q = text_jstr_scan_decode(in, n, 0, NULL, NULL);
+                if (q.end != r.end || q.at != r.at || q.seen != r.seen)
+                    fail_msg("%zu/%u/%zu: the scan alone ends elsewhere", pre, code, n);
                 if (end == SIZE_MAX) {
                     if (r.end != TEXT_JSTR_UNTERMINATED)
                         fail_msg("%zu/%u/%zu: end %d", pre, code, n, r.end);
@@ -283,7 +286,7 @@ static void test_jstr_scan_decode_runs_match_a_byte_loop(void **state)
     }
 }
 
-/* text_jstr_scan_decode against text_jstr_scan then text_jstr_decode on
+/* text_jstr_scan_decode (and its scan alone) against text_jstr_scan then text_jstr_decode on
  * texts of pieces of every kind (\" and \\ mostly, as in an escaped body;
  * other short escapes, \u escapes and surrogates, bad escapes, control and
  * high bytes, plain runs), cut at every length up to 300: the same end,
@@ -341,6 +344,10 @@ static void test_jstr_scan_decode_matches_two_passes(void **state)
             if (r.end != w.end || r.at != w.at || r.seen != w.seen)
                 fail_msg("seed %u n %zu: %d at %zu, want %d at %zu", seed, n, r.end, r.at, w.end,
                          w.at);
+            struct text_jstr q = text_jstr_scan_decode(raw, n, fl, NULL, NULL); /* scan alone */
+            if (q.end != w.end || q.at != w.at || q.seen != w.seen)
+                fail_msg("seed %u n %zu: scan %d at %zu, want %d at %zu", seed, n, q.end, q.at,
+                         w.end, w.at);
             if (w.end != TEXT_JSTR_OK) continue;
             size_t wn = text_jstr_decode(raw, w.at, want);
             if (olen != wn || memcmp(got, want, wn) != 0)

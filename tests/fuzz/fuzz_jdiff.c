@@ -89,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct text_jstr r = text_jstr_scan_decode(a, alen, sf, dec, &dn);
         struct text_jstr w = text_jstr_scan(a, alen, sf);
         check(r.end == w.end && r.at == w.at && r.seen == w.seen);
+        struct text_jstr q = text_jstr_scan_decode(a, alen, sf, NULL, NULL); /* the scan alone */
+        check(q.end == w.end && q.at == w.at && q.seen == w.seen);
         if (w.end == TEXT_JSTR_OK)
             check(dn == text_jstr_decode(a, w.at, want) && memcmp(dec, want, dn) == 0);
     }

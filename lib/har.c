@@ -438,6 +438,33 @@ static bool scan_bool(struct scan_ctx *c, bool *out)
     return jscan_skip(&c->s);
 }
 
+/* The header object {"name":"N","value":"V"} at s->p as the writers put it,
+ * with N and V plain ASCII (no escape, control byte or byte >= 0x80): the
+ * two strings found by two block scans, and the object passed over, where
+ * the member-by-member way scans each key as well (a record's headers are
+ * most of its objects). false, with s as it was, for anything else. */
+static inline bool plain_header(struct jscan *s, const char **name, size_t *nlen,
+                                const char **value, size_t *vlen)
+{
+    const char *p = s->p, *end = s->end;
+    struct text_jstr r;
+    if (s->err || end - p < 9 || memcmp(p, "{\"name\":\"", 9) != 0) return false;
+    p += 9;
+    if (!jscan_plain_(p, (size_t)(end - p), &r) || (r.seen & TEXT_JSTR_HIGH)) return false;
+    *name = p;
+    *nlen = r.at;
+    p += r.at + 1;
+    if (end - p < 10 || memcmp(p, ",\"value\":\"", 10) != 0) return false;
+    p += 10;
+    if (!jscan_plain_(p, (size_t)(end - p), &r) || (r.seen & TEXT_JSTR_HIGH)) return false;
+    *value = p;
+    *vlen = r.at;
+    p += r.at + 1;
+    if (p >= end || *p != '}' || s->depth >= JSCAN_MAX_DEPTH) return false;
+    s->p = p + 1;
+    return true;
+}
+
 /* [{"name":…,"value":…},…]; a header without both strings is an error. */
 static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type t)
 {
@@ -445,6 +472,12 @@ static bool scan_headers(struct scan_ctx *c, struct headers *h, enum jscan_type 
     struct buf name = BUF_INIT;
     bool ok = jscan_enter(&c->s, JS_ARRAY);
     while (ok && jscan_element(&c->s)) {
+        const char *np, *vp;
+        size_t nn, vn;
+        if (plain_header(&c->s, &np, &nn, &vp, &vn)) {
+            if (headers_add(h, np, nn, vp, vn)) ok = bad(c, "out of memory");
+            continue;
+        }
         const char *k, *str[2] = {NULL, NULL}; /* name, value */
         size_t kl, len[2] = {0, 0};
         bool esc;

@@ -458,6 +458,68 @@ static void test_request_text_copied_only_when_it_is_the_same(void **state)
     }
 }
 
+/* Header objects as the writers put them are read by a shortcut; every
+ * other form the member-by-member way. Both give the same headers, in
+ * order, and the same errors. */
+static void test_header_objects_of_every_form(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *headers; /* the headers array */
+        size_t n;
+        const char *want[4][2];
+    } ok[] = {
+        {"[{\"name\":\"Host\",\"value\":\"a.example:8080\"},{\"name\":\"X\",\"value\":\"\"},"
+         "{\"name\":\"\",\"value\":\"v\"}]",
+         3,
+         {{"Host", "a.example:8080"}, {"X", ""}, {"", "v"}}},
+        {"[{\"name\":\"A\",\"value\":\"1\"},{\"value\":\"2\",\"name\":\"B\"},"
+         "{\"name\":\"C\",\"x\":0,\"value\":\"3\"},{ \"name\" : \"D\" , \"value\" : \"4\" }]",
+         4,
+         {{"A", "1"}, {"B", "2"}, {"C", "3"}, {"D", "4"}}},
+        {"[{\"name\":\"E\\u0041\",\"value\":\"q\\\"t\"},{\"name\":\"F\",\"value\":"
+         "\"\xc3\xa9t\xc3\xa9\"},"
+         "{\"name\":\"a long header name past 16\",\"value\":\"and a value longer than that "
+         "too\"}]",
+         3,
+         {{"EA", "q\"t"},
+          {"F", "\xc3\xa9t\xc3\xa9"},
+          {"a long header name past 16", "and a value longer than that too"}}},
+    };
+    static const char *const bad[] = {
+        "[{\"name\":\"A\",\"value\":\"v\"},{\"name\":\"B\"}]",
+        "[{\"name\":\"A\",\"value\":\"v\"}",
+        "[{\"name\":\"A\",\"value\":\"v\"}x]",
+        "[{\"name\":\"A\",\"value\":\"v\x01\"}]",
+        "[{\"name\":\"A\",\"value\":\"v\"},]",
+        "[{\"name\":\"A\",\"value\":\"v\"]",
+    };
+    char e[1024], err[128];
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        snprintf(e, sizeof e, "{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":%s}}",
+                 ok[i].headers);
+        struct exchange x;
+        exchange_init(&x);
+        assert_int_equal(har_parse_entry(e, strlen(e), &x, err, sizeof err), CUT_OK);
+        assert_int_equal(x.req.headers.n, ok[i].n);
+        for (size_t k = 0; k < ok[i].n; k++) {
+            assert_string_equal(x.req.headers.v[k].name, ok[i].want[k][0]);
+            assert_string_equal(x.req.headers.v[k].value, ok[i].want[k][1]);
+            assert_int_equal(x.req.headers.v[k].value_len, strlen(ok[i].want[k][1]));
+        }
+        exchange_release(&x);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(e, sizeof e, "{\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":%s}}",
+                 bad[i]);
+        struct exchange x;
+        exchange_init(&x);
+        if (har_parse_entry(e, strlen(e), &x, err, sizeof err) != CUT_EPARSE)
+            fail_msg("accepted: %s", bad[i]);
+        exchange_release(&x);
+    }
+}
+
 static void test_skipping_the_capture_facts(void **state)
 {
     (void)state;
@@ -648,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_skipping_the_response_keeps_the_request),
         cmocka_unit_test(test_header_value_ends_at_a_decoded_nul),
         cmocka_unit_test(test_request_text_copied_only_when_it_is_the_same),
+        cmocka_unit_test(test_header_objects_of_every_form),
         cmocka_unit_test(test_skipping_the_capture_facts),
         cmocka_unit_test(test_parse_over_a_previous_record),
         cmocka_unit_test(test_reader_names_missing_file),

@@ -18,6 +18,7 @@ struct bmember {
     const char *kraw; /* the key as written */
     size_t kn;
     uint32_t pos; /* its place in the text */
+    bool plain;   /* the value is a string without escapes */
 };
 
 /* Members in text order (to read the other body by) and sorted by key. */
@@ -226,10 +227,19 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
             x->v = p;
             bool key_alike = same_key(like, k, x->kraw, x->kn);
             keys_alike = keys_alike && key_alike;
-            if (key_alike && same_value(like, k, p, end))
+            x->plain = false;
+            if (key_alike && same_value(like, k, p, end)) {
+                x->plain = like->text[k].plain; /* the same bytes */
                 p += like->text[k].vn;
-            else if (!(p = skip(p, end, depth + 1)))
+            } else if (p < end && *p == '"') {
+                /* a string here, so that whether it is plain is known */
+                size_t vn = jv_str_scan(p + 1, (size_t)(end - p - 1), &esc);
+                if (vn == SIZE_MAX) return CUT_OK;
+                x->plain = !esc && vn <= UINT32_MAX - 1;
+                p += vn + 2;
+            } else if (!(p = skip(p, end, depth + 1))) {
                 return CUT_OK;
+            }
             x->vn = (size_t)(p - x->v);
             k++;
             p = ws(p, end);
@@ -332,14 +342,11 @@ static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint
 /* A member's value that is a string without escapes, as jv_parse reads
  * it but left where it is (not NUL-terminated: the values handed to
  * on_diff are read by their length): ids and times differ on most pairs,
- * and a parse costs ten times this. */
+ * and a parse costs ten times this. Known from members_of, which scanned it. */
 static bool plain_string(const struct bmember *m, struct jv *v)
 {
-    bool esc;
-    if (m->vn < 2 || *m->v != '"') return false;
-    size_t n = jv_str_scan(m->v + 1, m->vn - 1, &esc);
-    if (esc || n != m->vn - 2 || n > UINT32_MAX - 1) return false;
-    *v = (struct jv){JV_STR, 0, (uint32_t)n, {.s = m->v + 1}};
+    if (!m->plain) return false;
+    *v = (struct jv){JV_STR, 0, (uint32_t)(m->vn - 2), {.s = m->v + 1}};
     return true;
 }
 

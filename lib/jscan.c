@@ -612,6 +612,14 @@ static const char *fast_skip(const char *p, const char *end, int depth)
         case '{':
         case '[': {
             bool o = *p == '{';
+            /* An object of two such pairs (a recorded header) passed over
+             * whole, its nesting never written down. */
+            const char *q1, *q2;
+            if (o && depth < JSCAN_MAX_DEPTH && (q1 = fast_pair(p + 1, end)) && q1 < end &&
+                *q1 == ',' && (q2 = fast_pair(q1 + 1, end)) && q2 < end && *q2 == '}') {
+                p = q2 + 1;
+                break;
+            }
             if (++depth > JSCAN_MAX_DEPTH) return NULL;
             unsigned lvl = (unsigned)(depth - base - 1);
             uint64_t bit = (uint64_t)1 << (lvl % 64);

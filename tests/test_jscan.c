@@ -319,6 +319,17 @@ static void test_fast_and_careful_skips_agree(void **state)
         /* Inside a container already, sometimes: depth counts from there. */
         a.depth = b.depth = i % 7 == 0 ? 500 : 0;
         bool fa = jscan_skip(&a), fb = jscan_skip_careful_(&b);
+        /* The same text in a block of exactly its size: a read past its end
+         * shows under ASan (build/asan). */
+        char *exact = malloc(n ? n : 1);
+        assert_non_null(exact);
+        memcpy(exact, t, n);
+        struct jscan x;
+        jscan_init(&x, exact, n);
+        x.depth = i % 7 == 0 ? 500 : 0;
+        assert_int_equal(jscan_skip(&x), fa);
+        assert_int_equal(x.p - exact, a.p - t);
+        free(exact);
         if (fa != fb || a.p != b.p || a.depth != b.depth || a.err_at != b.err_at ||
             (a.err == NULL) != (b.err == NULL) || (a.err && strcmp(a.err, b.err) != 0))
             fail_msg("text %d (%.*s): fast %d at %td err %s, careful %d at %td err %s", i, (int)n,
@@ -466,6 +477,36 @@ static void test_whole_value(void **state)
         assert_false(jscan_whole_value(torn[i], strlen(torn[i])));
 }
 
+/* Every prefix of texts whose pairs end exactly 32 bytes from a key (the
+ * fast pair's window) skipped from a block of exactly its size: nothing is
+ * read past the end (ASan, build/asan), and the verdict is the careful
+ * loop's. */
+static void test_skip_reads_nothing_past_the_end(void **state)
+{
+    (void)state;
+    static const char *const edge_texts[] = {
+        "{\"a\":[{\"name\":\"01234567890123456789012\",\"value\":\"v\"},{\"name\":\"n\",\"value\":"
+        "\"0123456789012345678901\"}],\"b\":{\"name\":\"01234567890123456789012\"}}",
+        "[{\"k\":\"0123456789012345678901234\",\"k\":\"0123456789012345678901234\"}]",
+    };
+    for (size_t t = 0; t < sizeof edge_texts / sizeof *edge_texts; t++) {
+        size_t len = strlen(edge_texts[t]);
+        for (size_t n = 1; n <= len; n++) {
+            char *exact = malloc(n);
+            assert_non_null(exact);
+            memcpy(exact, edge_texts[t], n);
+            struct jscan a, b;
+            jscan_init(&a, exact, n);
+            jscan_init(&b, exact, n);
+            bool fa = jscan_skip(&a), fb = jscan_skip_careful_(&b);
+            assert_int_equal(fa, fb);
+            assert_ptr_equal(a.p, b.p);
+            assert_int_equal(fa, n == len);
+            free(exact);
+        }
+    }
+}
+
 /* jscan_string_raw's canon is a promise to a writer: the raw body is
  * exactly what jsonw_utf8 writes for the decoded string, so it may be
  * copied instead. Held on strings built from every kind of piece (each
@@ -571,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_mutated_validity_agrees_with_jansson),
         cmocka_unit_test(test_escapes_at_every_block_position),
         cmocka_unit_test(test_whole_value),
+        cmocka_unit_test(test_skip_reads_nothing_past_the_end),
         cmocka_unit_test(test_raw_string_canon_is_what_jsonw_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

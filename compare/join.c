@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include "compare.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "cutover/har.h"
 #include "cutover/jscan.h"
 #include "cutover/log.h"
@@ -28,14 +32,29 @@
 
 /* ---- the id of a line ---- */
 
+/* The first '"' or '\\' in [p, e), or e: 16 bytes a step (an id is read
+ * two or three times a pair, on the main thread). */
+static const char *id_end(const char *p, const char *e)
+{
+#if defined(__SSE2__)
+    for (; e - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        if (m) return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < e && *p != '"' && *p != '\\') p++;
+    return p;
+}
+
 enum cut_err join_line_id(struct jarena *a, const char *line, size_t n, const char **id,
                           size_t *idlen)
 {
     static const char pre[] = "{\"_id\":\"";
     if (n > sizeof pre - 1 && memcmp(line, pre, sizeof pre - 1) == 0) {
         const char *s = line + sizeof pre - 1, *e = line + n;
-        const char *q = s;
-        while (q < e && *q != '"' && *q != '\\') q++;
+        const char *q = id_end(s, e);
         if (q < e && *q == '"') {
             *id = s;
             *idlen = (size_t)(q - s);

@@ -523,7 +523,24 @@ struct index {
     const char *rec;
     size_t recn;
     bool kept; /* rec is in the mapping (stays valid) */
+    /* The last two ids index_prefetch_next hashed, where they are in the
+     * mapping, so that the insert or take that follows need not hash
+     * them again (the same place and length: the same bytes). */
+    struct {
+        const char *id;
+        size_t len;
+        uint64_t h;
+    } pf[2];
+    unsigned pf_next;
 };
+
+/* cmp_hash of an id, taken from the prefetch's when it is that one. */
+static uint64_t id_hash(const struct index *ix, const char *id, size_t idlen)
+{
+    for (int k = 0; k < 2; k++)
+        if (ix->pf[k].id == id && ix->pf[k].len == idlen) return ix->pf[k].h;
+    return cmp_hash(id, idlen);
+}
 
 #define WIN_MAX ((size_t)4 << 20)
 
@@ -654,7 +671,7 @@ static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, ui
         enum cut_err e = index_grow(ix);
         if (e) return e;
     }
-    uint64_t h = cmp_hash(id, idlen);
+    uint64_t h = id_hash(ix, id, idlen);
     size_t j = h & (ix->cap - 1);
     for (; ix->s[j].flags & 1; j = (j + 1) & (ix->cap - 1)) {
         if (ix->s[j].h != h) continue;
@@ -681,7 +698,7 @@ static enum cut_err index_add(struct index *ix, const char *id, size_t idlen, ui
  * missed the cache. Only a hint: the line is not consumed, nothing else
  * changes, and a line that does not start as the writer puts it (or a
  * table about to grow) only makes the hint useless. */
-static void index_prefetch_next(const struct index *ix, const struct map *m)
+static void index_prefetch_next(struct index *ix, const struct map *m)
 {
     static const char pre[] = "{\"_id\":\"";
     const size_t pn = sizeof pre - 1;
@@ -691,6 +708,10 @@ static void index_prefetch_next(const struct index *ix, const struct map *m)
     if (memcmp(l, pre, pn) != 0 || !(q = memchr(l + pn, '"', avail < 256 ? avail : 256))) return;
     uint64_t h = cmp_hash(l + pn, (size_t)(q - (l + pn)));
     __builtin_prefetch(&ix->s[h & (ix->cap - 1)]);
+    ix->pf[ix->pf_next].id = l + pn;
+    ix->pf[ix->pf_next].len = (size_t)(q - (l + pn));
+    ix->pf[ix->pf_next].h = h;
+    ix->pf_next ^= 1;
 }
 
 /* Find id; on success its record is ix->rec and the slot is marked paired.
@@ -700,7 +721,7 @@ static enum cut_err index_take(struct index *ix, const char *id, size_t idlen, b
 {
     *found = *dup = false;
     if (!ix->cap) return CUT_OK;
-    uint64_t h = cmp_hash(id, idlen);
+    uint64_t h = id_hash(ix, id, idlen);
     for (size_t j = h & (ix->cap - 1); ix->s[j].flags & 1; j = (j + 1) & (ix->cap - 1)) {
         if (ix->s[j].h != h) continue;
         bool same;

@@ -259,13 +259,14 @@ void exchange_clear(struct exchange *x)
     struct buf b[4] = {x->req.body, x->resp.body, x->req.body_json, x->req.body_as_read};
     char *kr = keep_str(&x->resp.reason, &x->resp.kept_reason);
     char *kv = keep_str(&x->resp.version, &x->resp.kept_version);
-    headers_init(&x->req.headers);
-    headers_init(&x->resp.headers);
-    buf_init(&x->req.body, 0);
-    buf_init(&x->resp.body, 0);
-    buf_init(&x->req.body_json, 0);
-    buf_init(&x->req.body_as_read, 0);
-    exchange_release(x);
+    /* What exchange_release would free, without its calls for what is not
+     * there (a replay's exchange has no compression, error or capture
+     * fields): then exchange_init's state, and what is kept put back. */
+    char *strs[] = {x->id,     x->req.method,       x->req.target, x->req.url, x->req.version,
+                    x->client, x->resp.compression, x->server,     x->error};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        if (strs[i]) free(strs[i]);
+    exchange_init(x);
     x->resp.kept_reason = kr;
     x->resp.kept_version = kv;
     for (int i = 0; i < 2; i++) headers_clear(&h[i]);

@@ -183,6 +183,34 @@ static bool walk_object(struct rscan *s, member_fn fn, void *ctx)
     }
 }
 
+/* A flat object of string members without whitespace (a header element
+ * {"name":"Host","value":"api"}, postData, most of what a record skips),
+ * passed over without walking it: the same strings scanned, the same depth
+ * limit. false, and s untouched, for anything else (the walk reads it). */
+static bool flat_skip(struct rscan *s)
+{
+    if (s->depth + 1 > JDIFF_MAX_DEPTH) return false;
+    const char *p = s->p + 1, *e = s->end;
+    for (;;) {
+        bool esc;
+        if (p >= e || *p != '"') return false;
+        size_t n = jv_str_scan(p + 1, (size_t)(e - p - 1), &esc);
+        if (n == SIZE_MAX) return false;
+        p += n + 2;
+        if (e - p < 2 || p[0] != ':' || p[1] != '"') return false;
+        n = jv_str_scan(p + 2, (size_t)(e - p - 2), &esc);
+        if (n == SIZE_MAX) return false;
+        p += n + 3;
+        if (p >= e) return false;
+        if (*p == '}') {
+            s->p = p + 1;
+            return true;
+        }
+        if (*p != ',') return false;
+        p++;
+    }
+}
+
 static bool skip_member(struct rscan *s, const struct rstr *key, void *ctx)
 {
     (void)key;
@@ -198,7 +226,7 @@ static bool skip_here(struct rscan *s)
     if (s->p >= s->end) return false;
     switch (*s->p) {
     case '{':
-        return walk_object(s, skip_member, NULL);
+        return flat_skip(s) || walk_object(s, skip_member, NULL);
     case '[':
         return skip_array(s);
     case '"':
@@ -461,6 +489,33 @@ static bool header_member(struct rscan *s, const struct rstr *key, void *ctx)
     return str_member(s, i == 0 ? &h->name : &h->value, i == 0 ? &h->has_name : &h->has_value);
 }
 
+/* The usual element, {"name":"N","value":"V"} without whitespace, read
+ * without walking it: what header_member keeps of it (the same strings
+ * scanned, the same depth limit). false, and s untouched, otherwise. */
+static bool header_fast(struct rscan *s, struct hctx *h)
+{
+    static const char k1[] = "{\"name\":\"", k2[] = "\",\"value\":\"";
+    const char *p = s->p, *e = s->end;
+    if (s->depth + 1 > JDIFF_MAX_DEPTH || (size_t)(e - p) < sizeof k1 - 1 ||
+        memcmp(p, k1, sizeof k1 - 1) != 0)
+        return false;
+    p += sizeof k1 - 1;
+    bool esc;
+    size_t n = jv_str_scan(p, (size_t)(e - p), &esc);
+    if (n == SIZE_MAX) return false;
+    struct rstr name = {p, n, esc};
+    p += n;
+    if ((size_t)(e - p) < sizeof k2 - 1 || memcmp(p, k2, sizeof k2 - 1) != 0) return false;
+    p += sizeof k2 - 1;
+    n = jv_str_scan(p, (size_t)(e - p), &esc);
+    if (n == SIZE_MAX || (size_t)(e - p) < n + 2 || p[n + 1] != '}') return false;
+    h->name = name;
+    h->value = (struct rstr){p, n, esc};
+    h->has_name = h->has_value = true;
+    s->p = p + n + 2;
+    return true;
+}
+
 /* One element of response.headers: when it names a compared header, its
  * value is kept (*hi: which one, -1 for none; *d, *dn: the value). */
 static bool header_item(struct rscan *s, struct rctx *x, int *hi, const char **d, size_t *dn)
@@ -469,7 +524,7 @@ static bool header_item(struct rscan *s, struct rctx *x, int *hi, const char **d
     if (!at(s, '{')) return skip_value(s);
     struct hctx h;
     memset(&h, 0, sizeof h);
-    if (!walk_object(s, header_member, &h)) return false;
+    if (!header_fast(s, &h) && !walk_object(s, header_member, &h)) return false;
     if (!h.has_name || !h.has_value || !x->nh) return true;
     size_t nl;
     const char *name = decode_cstr(s, &h.name, &nl);

@@ -249,6 +249,22 @@ static void test_nesting_depth_matches_the_tree_reader(void **state)
         assert_int_equal(rec(&f, b.data, b.len), tree ? CUT_OK : CUT_EPARSE);
         buf_free(&b);
     }
+    /* the innermost level a flat object of strings, as a header element
+     * (passed over without a walk) */
+    for (int depth = JDIFF_MAX_DEPTH - 2; depth <= JDIFF_MAX_DEPTH + 1; depth++) {
+        struct buf b = BUF_INIT;
+        assert_int_equal(buf_puts(&b, "{\"_id\":\"a\",\"request\":{\"method\":\"GET\","
+                                      "\"_target\":\"/\"},\"x\":"),
+                         CUT_OK);
+        for (int i = 0; i < depth - 2; i++) assert_int_equal(buf_putc(&b, '['), CUT_OK);
+        assert_int_equal(buf_puts(&b, "{\"name\":\"a\",\"value\":\"b\"}"), CUT_OK);
+        for (int i = 0; i < depth - 2; i++) assert_int_equal(buf_putc(&b, ']'), CUT_OK);
+        assert_int_equal(buf_putc(&b, '}'), CUT_OK);
+        bool tree = tree_accepts(&t, b.data, b.len);
+        assert_int_equal(tree, depth <= JDIFF_MAX_DEPTH);
+        assert_int_equal(rec(&f, b.data, b.len), tree ? CUT_OK : CUT_EPARSE);
+        buf_free(&b);
+    }
     jarena_release(&f.a);
     jarena_release(&t);
 }

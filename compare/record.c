@@ -85,7 +85,7 @@ static const char *decode_cstr(struct rscan *s, const struct rstr *r, size_t *le
 static bool skip_value(struct rscan *s);
 static bool skip_here(struct rscan *s);
 
-static bool skip_number(struct rscan *s)
+static inline __attribute__((always_inline)) bool skip_number(struct rscan *s)
 {
     const char *p = s->p, *e = s->end;
     if (p < e && *p == '-') p++;

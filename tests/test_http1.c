@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -1016,12 +1017,73 @@ static void test_case_insensitive_names_and_tokens(void **state)
     }
 }
 
+/* A field line of every length from 0 to 70, after a line that moves it
+ * to every offset of a 16-byte block, ended by CR LF or a bare LF, with a
+ * control byte, DEL, a lone CR or a NUL at every place of its value (or a
+ * tab, which is a field character, or nothing): malformed exactly when one
+ * of those is in it, and otherwise the value whole. Response heads, read
+ * from a block of exactly their size. */
+static void test_field_lines_at_every_length_and_offset(void **state)
+{
+    (void)state;
+    static const char bads[] = {0x01, 0x7f, '\r', 0x00, '\t', 'a'};
+    char head[256];
+    for (size_t shift = 0; shift < 16; shift++) {
+        for (size_t len = 0; len <= 70; len++) {
+            for (int crlf = 0; crlf < 2; crlf++) {
+                for (size_t b = 0; b < sizeof bads; b++) {
+                    for (size_t at = 0; at<(len ? len : 1); at += len> 20 ? 7 : 1) {
+                        size_t n = 0;
+                        n += (size_t)snprintf(head + n, sizeof head - n,
+                                              "HTTP/1.1 200 OK\r\nA: %.*s\r\n", (int)shift,
+                                              "0123456789abcdef");
+                        memcpy(head + n, "X: ", 3);
+                        n += 3;
+                        size_t v0 = n;
+                        memset(head + n, 'v', len);
+                        /* a tab inside the value only: at an end it is OWS */
+                        bool inside = at > 0 && at + 1 < len;
+                        /* a CR last before a bare LF makes a CR LF, no CR in the line */
+                        if (bads[b] == '\r' && !crlf && at + 1 == len) continue;
+                        bool put = len && (bads[b] != '\t' || inside);
+                        if (put) head[v0 + at] = bads[b];
+                        n += len;
+                        if (crlf) head[n++] = '\r';
+                        head[n++] = '\n';
+                        memcpy(head + n, "Y: z\r\n\r\n", 8);
+                        n += 8;
+                        bool bad = put && bads[b] != '\t' && bads[b] != 'a';
+                        char *p = exact(head, n);
+                        struct http1_response r;
+                        struct http1_header h[4];
+                        long got = parse_resp(p, n, &r, h, 4);
+                        if (bad) {
+                            if (got != HTTP1_MALFORMED)
+                                fail_msg("shift %zu len %zu crlf %d byte %d at %zu: %ld", shift,
+                                         len, crlf, bads[b], at, got);
+                        } else {
+                            if (got != (long)n)
+                                fail_msg("shift %zu len %zu crlf %d byte %d at %zu: %ld", shift,
+                                         len, crlf, bads[b], at, got);
+                            assert_int_equal(r.num_headers, 3);
+                            assert_int_equal(h[1].value_len, len);
+                            assert_memory_equal(h[1].value, head + v0, len);
+                        }
+                        release(p, n);
+                    }
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_lines),
         cmocka_unit_test(test_status_lines),
         cmocka_unit_test(test_fields_folding_and_duplicates_in_order),
+        cmocka_unit_test(test_field_lines_at_every_length_and_offset),
         cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_need_more_at_every_split_point),
         cmocka_unit_test(test_body_framing_decisions),

@@ -5,6 +5,7 @@
  * both sides is equal without being parsed.  Every other member goes to
  * jdiff on the two parsed values, under the member's path, so the
  * differences, their order and their paths are those of jdiff on the trees. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
@@ -31,9 +32,10 @@ struct bobject {
 struct bstate {
     const struct jdiff_opts *o; /* the caller's */
     struct jarena *a;
-    struct buf *path; /* the path of the value being compared */
-    struct buf *sub;  /* jdiff's own path, under it */
-    struct buf *full; /* path + sub, handed to the caller */
+    struct cmp_sortmemo *memo; /* or NULL */
+    struct buf *path;          /* the path of the value being compared */
+    struct buf *sub;           /* jdiff's own path, under it */
+    struct buf *full;          /* path + sub, handed to the caller */
     size_t count;
 };
 
@@ -179,6 +181,58 @@ static bool same_bytes(const char *a, const char *b, size_t n)
     return ((x ^ y) | (u ^ v)) == 0;
 }
 
+/* The sorted orders of the last objects sorted (a worker's, kept across
+ * pairs): the bodies of an endpoint have their keys in the same order, and
+ * the same raw keys in the same order sort the same way (decoded keys
+ * equal, the sort stable), so an order met before is taken instead of
+ * sorting again. Objects of up to MEMO_KEYS keys of MEMO_BYTES bytes. */
+#define MEMO_WAYS 4
+#define MEMO_KEYS 32
+#define MEMO_BYTES 512
+struct cmp_sortmemo {
+    struct {
+        uint32_t k, kn[MEMO_KEYS];
+        uint8_t perm[MEMO_KEYS]; /* sorted[i] is text[perm[i]] */
+        char keys[MEMO_BYTES];   /* the raw keys, one after another */
+    } way[MEMO_WAYS];
+    unsigned next; /* the way replaced next */
+};
+
+/* m[0..k) in key order into sorted, from the memory when it has these keys
+ * in this order (and into it when not). */
+static void sort_into(struct cmp_sortmemo *memo, const struct bmember *m, uint32_t k,
+                      struct bmember *sorted)
+{
+    for (unsigned w = 0; memo && k <= MEMO_KEYS && w < MEMO_WAYS; w++) {
+        if (memo->way[w].k != k || !k) continue;
+        size_t off = 0;
+        uint32_t i = 0;
+        for (; i < k; i++) {
+            size_t kn = memo->way[w].kn[i];
+            if (kn != m[i].kn || memcmp(memo->way[w].keys + off, m[i].kraw, kn) != 0) break;
+            off += kn;
+        }
+        if (i < k) continue;
+        for (i = 0; i < k; i++) sorted[i] = m[memo->way[w].perm[i]];
+        return;
+    }
+    if (k) memcpy(sorted, m, k * sizeof *m);
+    sort_members(sorted, k);
+    size_t total = 0;
+    for (uint32_t i = 0; i < k && total <= MEMO_BYTES; i++) total += m[i].kn;
+    if (!memo || !k || k > MEMO_KEYS || total > MEMO_BYTES) return;
+    unsigned w = memo->next;
+    memo->next = (w + 1) % MEMO_WAYS;
+    memo->way[w].k = k;
+    size_t off = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        memo->way[w].kn[i] = (uint32_t)m[i].kn;
+        memcpy(memo->way[w].keys + off, m[i].kraw, m[i].kn);
+        off += m[i].kn;
+        memo->way[w].perm[i] = (uint8_t)sorted[i].pos;
+    }
+}
+
 /* Whether like's k-th member has the key whose raw text is key[0..kn). */
 static bool same_key(const struct bobject *like, uint32_t k, const char *key, size_t kn)
 {
@@ -202,9 +256,9 @@ static bool same_value(const struct bobject *like, uint32_t k, const char *p, co
  * containers open around the object), unless it is the same bytes as the
  * member at the same place in like (NULL: none). *valid false when the
  * object is not JSON; *after gets the byte after it. */
-static enum cut_err members_of(struct jarena *a, const char *p, const char *end, int depth,
-                               const struct bobject *like, struct bobject *out, const char **after,
-                               bool *valid)
+static enum cut_err members_of(struct jarena *a, struct cmp_sortmemo *memo, const char *p,
+                               const char *end, int depth, const struct bobject *like,
+                               struct bobject *out, const char **after, bool *valid)
 {
     uint32_t cap = 16, k = 0;
     bool keys_alike = like != NULL; /* every key so far is like's at its place */
@@ -278,8 +332,7 @@ static enum cut_err members_of(struct jarena *a, const char *p, const char *end,
         /* the same keys in the same order sort the same way */
         for (uint32_t i = 0; i < k; i++) sorted[i] = m[like->sorted[i].pos];
     } else {
-        if (k) memcpy(sorted, m, k * sizeof *m);
-        sort_members(sorted, k);
+        sort_into(memo, m, k, sorted);
     }
     *out = (struct bobject){m, sorted, k, alike};
     *after = p;
@@ -375,8 +428,9 @@ static enum cut_err value_diff(struct bstate *s, const struct bmember *x, const 
         struct bobject oa, ob;
         const char *after;
         bool va, vb;
-        enum cut_err e = members_of(s->a, x->v, x->v + x->vn, depth, NULL, &oa, &after, &va);
-        if (!e) e = members_of(s->a, y->v, y->v + y->vn, depth, &oa, &ob, &after, &vb);
+        enum cut_err e =
+            members_of(s->a, s->memo, x->v, x->v + x->vn, depth, NULL, &oa, &after, &va);
+        if (!e) e = members_of(s->a, s->memo, y->v, y->v + y->vn, depth, &oa, &ob, &after, &vb);
         if (e) return e;
         if (!va || !vb) return CUT_EINVAL; /* checked already: can't be */
         return object_diff(s, oa.sorted, oa.n, ob.sorted, ob.n, ob.alike, depth + 1);
@@ -422,15 +476,15 @@ static enum cut_err object_diff(struct bstate *s, const struct bmember *ma, uint
 
 /* A whole body: whitespace around one value. *valid false when it is not
  * JSON; else, for an object, its members (like: as members_of). */
-static enum cut_err body_of(struct jarena *a, const char *p, size_t n, const struct bobject *like,
-                            bool *valid, struct bobject *o, bool *obj)
+static enum cut_err body_of(struct jarena *a, struct cmp_sortmemo *memo, const char *p, size_t n,
+                            const struct bobject *like, bool *valid, struct bobject *o, bool *obj)
 {
     const char *end = p + n, *after = NULL;
     p = ws(p, end);
     *obj = p < end && *p == '{';
     enum cut_err e = CUT_OK;
     if (*obj)
-        e = members_of(a, p, end, 0, like, o, &after, valid);
+        e = members_of(a, memo, p, end, 0, like, o, &after, valid);
     else
         *valid = (after = skip(p, end, 0)) != NULL;
     if (!e && *valid) *valid = ws(after, end) == end;
@@ -444,11 +498,12 @@ enum cut_err cmp_body_diff(const char *a, size_t an, const char *b, size_t bn,
     struct bobject ma = {NULL, NULL, 0, false}, mb = {NULL, NULL, 0, false};
     bool oa, ob;
     *ndiffs = 0;
-    enum cut_err e = body_of(ar, a, an, NULL, va, &ma, &oa);
+    if (!c->sortmemo) c->sortmemo = calloc(1, sizeof *c->sortmemo); /* a hint: none is fine */
+    enum cut_err e = body_of(ar, c->sortmemo, a, an, NULL, va, &ma, &oa);
     /* b's members that are a's bytes at the same place need no check */
-    if (!e) e = body_of(ar, b, bn, *va && oa ? &ma : NULL, vb, &mb, &ob);
+    if (!e) e = body_of(ar, c->sortmemo, b, bn, *va && oa ? &ma : NULL, vb, &mb, &ob);
     if (e || !*va || !*vb) return e;
-    struct bstate s = {o, ar, &c->dpath, &c->dsub, &c->dfull, 0};
+    struct bstate s = {o, ar, c->sortmemo, &c->dpath, &c->dsub, &c->dfull, 0};
     buf_reset(s.path);
     e = buf_putc(s.path, '$');
     if (e) return e;

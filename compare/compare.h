@@ -401,6 +401,7 @@ void cmp_pool_free(struct cmp_pool *p);
 
 struct cmp_epmemo;
 struct cmp_keymemo;
+struct cmp_sortmemo;
 
 struct cmp {
     struct cmp_opts *o;
@@ -451,6 +452,7 @@ struct cmp {
     const struct cmp_override *cur_ov; /* the pair's endpoint's override (work half) */
     struct cmp_epmemo *epmemo;         /* engine.c: endpoint names met (work half), or NULL */
     struct cmp_keymemo *keymemo;       /* noise.c: keys of remembered paths (count half), or NULL */
+    struct cmp_sortmemo *sortmemo;     /* bodydiff.c: member orders met (work half), or NULL */
     struct buf dpath;                  /* the body diff's path buffer */
     struct buf dsub, dfull;            /* bodydiff.c: jdiff's path under dpath, and both */
 };

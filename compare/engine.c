@@ -70,6 +70,7 @@ void cmp_release(struct cmp *c)
     free(c->hnames);
     free(c->hnorm);
     free(c->epmemo);
+    free(c->sortmemo);
     memset(c, 0, sizeof *c);
 }
 

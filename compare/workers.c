@@ -249,6 +249,7 @@ void cmp_pool_free(struct cmp_pool *p)
         buf_free(&w->gpath);
         cmp_pathinfo_release(w);
         free(w->epmemo);
+        free(w->sortmemo);
         for (size_t k = 0; k < sizeof w->htmp / sizeof *w->htmp; k++) buf_free(&w->htmp[k]);
     }
     if (p->c) { /* its key memory holds addresses of the workers' answers */

@@ -277,6 +277,7 @@ static void test_remembered_endpoints_are_named_as_new(void **state)
     cmp_pathinfo_release(&w);
     for (size_t k = 0; k < sizeof w.htmp / sizeof *w.htmp; k++) buf_free(&w.htmp[k]);
     free(w.epmemo);
+    free(w.sortmemo);
     f.o.ov = NULL;
     f.o.nov = 0;
     teardown(&f);

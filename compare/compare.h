@@ -408,6 +408,11 @@ struct cmp {
     struct cmp_endpoint *eps;
     size_t neps, capeps;
     struct cmp_map ep_index;
+    struct {
+        uint32_t ep;
+        size_t len; /* of its name, which holds no NUL */
+    } ep_recent[4]; /* the last endpoints cmp_endpoint_get found */
+    unsigned nep_recent, ep_recent_next;
     struct cmp_key *keys;
     size_t nkeys, capkeys;
     struct cmp_map key_index;

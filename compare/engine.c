@@ -74,7 +74,29 @@ void cmp_release(struct cmp *c)
     memset(c, 0, sizeof *c);
 }
 
+static enum cut_err ep_lookup(struct cmp *c, const char *name, size_t n, uint32_t *out);
+
 enum cut_err cmp_endpoint_get(struct cmp *c, const char *name, size_t n, uint32_t *out)
+{
+    /* most pairs are of one of a few endpoints: the last ones found are
+     * compared before the name is hashed (names holding a NUL are left to
+     * the map: the endpoint keeps its name only up to it) */
+    for (unsigned i = 0; i < c->nep_recent; i++) {
+        if (c->ep_recent[i].len != n || memcmp(c->eps[c->ep_recent[i].ep].name, name, n) != 0)
+            continue;
+        *out = c->ep_recent[i].ep;
+        return CUT_OK;
+    }
+    enum cut_err e = ep_lookup(c, name, n, out);
+    if (e || strlen(c->eps[*out].name) != n) return e;
+    c->ep_recent[c->ep_recent_next].ep = *out;
+    c->ep_recent[c->ep_recent_next].len = n;
+    c->ep_recent_next = (c->ep_recent_next + 1) % 4;
+    if (c->nep_recent < 4) c->nep_recent++;
+    return CUT_OK;
+}
+
+static enum cut_err ep_lookup(struct cmp *c, const char *name, size_t n, uint32_t *out)
 {
     if (vec_reserve(&c->eps, &c->capeps, c->neps + 1, sizeof *c->eps)) return CUT_ENOMEM;
     bool added;
@@ -420,6 +442,9 @@ static enum cut_err sort_endpoints(struct cmp *c)
     for (size_t i = 0; i < c->nexamples; i++) c->examples[i].endpoint = to[c->examples[i].endpoint];
     for (size_t i = 0; i < c->ep_index.cap; i++)
         if (c->ep_index.s[i].key) c->ep_index.s[i].val = to[c->ep_index.s[i].val];
+    for (unsigned i = 0; i < c->nep_recent; i++) c->ep_recent[i].ep = to[c->ep_recent[i].ep];
+    free(c->keymemo); /* it names endpoints by the old indices: forgotten */
+    c->keymemo = NULL;
     free(to);
     return CUT_OK;
 }

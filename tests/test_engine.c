@@ -283,6 +283,45 @@ static void test_remembered_endpoints_are_named_as_new(void **state)
     teardown(&f);
 }
 
+/* cmp_endpoint_get compares the last endpoints it found before hashing:
+ * five names met in turn (one more than it remembers) in several orders,
+ * a name holding a NUL (kept by the map, not remembered) beside the name
+ * it starts with, and after cmp_finish sorted the endpoints: each name
+ * finds its own endpoint every time (under ASan, a name remembered with a
+ * NUL in it reads past the endpoint's copy). */
+static void test_endpoints_found_again_by_name(void **state)
+{
+    (void)state;
+    struct fix f;
+    setup(&f);
+    static const char *const names[] = {"GET /e", "GET /d", "GET /c", "GET /b", "GET /a"};
+    uint32_t first[5], x;
+    for (unsigned round = 0; round < 4; round++) {
+        for (unsigned k = 0; k < 5; k++) {
+            unsigned i = round % 2 ? 4 - k : (k * (round + 1)) % 5;
+            assert_int_equal(cmp_endpoint_get(&f.c, names[i], 6, &x), CUT_OK);
+            if (round == 0) first[i] = x;
+            assert_int_equal(x, first[i]);
+            assert_string_equal(f.c.eps[x].name, names[i]);
+        }
+    }
+    uint32_t z, again;
+    assert_int_equal(cmp_endpoint_get(&f.c, "GET /a\0z", 8, &z), CUT_OK);
+    assert_int_not_equal(z, first[4]);
+    assert_int_equal(cmp_endpoint_get(&f.c, "GET /a", 6, &again), CUT_OK);
+    assert_int_equal(again, first[4]);
+    assert_int_equal(cmp_endpoint_get(&f.c, "GET /a\0z", 8, &again), CUT_OK);
+    assert_int_equal(again, z);
+    assert_int_equal(f.c.neps, 6);
+    assert_int_equal(cmp_finish(&f.c), CUT_OK);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(cmp_endpoint_get(&f.c, names[i], 6, &x), CUT_OK);
+        assert_string_equal(f.c.eps[x].name, names[i]);
+    }
+    assert_int_equal(f.c.neps, 6);
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_bodies_written_differently_but_equal_are_equal),
         cmocka_unit_test(test_examples_do_not_depend_on_order),
         cmocka_unit_test(test_remembered_endpoints_are_named_as_new),
+        cmocka_unit_test(test_endpoints_found_again_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

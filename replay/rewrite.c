@@ -125,6 +125,11 @@ enum cut_err rewrite_target_parse(struct rewrite_target *t, const char *url, cha
     if (!e) t->prefix = strndup(path ? path : "", plen);
     t->https = strcmp(scheme, "https") == 0;
     if (!e && (!t->authority || !t->base || !t->prefix)) e = CUT_ENOMEM;
+    if (!e) {
+        t->base_len = strlen(t->base);
+        t->authority_len = strlen(t->authority);
+        t->prefix_len = plen;
+    }
     buf_free(&b);
 out:
     curl_free(scheme);
@@ -453,7 +458,7 @@ enum cut_err rewrite_for_target(const struct rewrite *rw, const struct rewrite_t
 {
     /* Per request: plain copies, no printf and no scratch buffer. */
     const char *target = req->target ? req->target : "/";
-    size_t bl = strlen(t->base), pl = strlen(t->prefix), tl = strlen(target);
+    size_t bl = t->base_len, pl = t->prefix_len, tl = strlen(target);
     /* Over the recorded URL when it is long enough (it mostly is: the
      * same target with another authority). */
     char *url = req->url && strlen(req->url) >= bl + pl + tl ? req->url : malloc(bl + pl + tl + 1);
@@ -464,5 +469,5 @@ enum cut_err rewrite_for_target(const struct rewrite *rw, const struct rewrite_t
     if (url != req->url) free(req->url);
     req->url = url;
     if (rw->preserve_host && headers_get(&req->headers, "Host")) return CUT_OK;
-    return headers_set(&req->headers, "Host", t->authority);
+    return headers_set_n(&req->headers, "Host", 4, t->authority, t->authority_len);
 }

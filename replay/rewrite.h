@@ -19,6 +19,7 @@ struct rewrite_target {
     char *base;      /* "scheme://host[:port]", no trailing slash */
     char *authority; /* "host[:port]" as the Host header carries it */
     char *prefix;    /* path of the URL without its trailing '/', "" for none */
+    size_t base_len, authority_len, prefix_len; /* their strlen: used per request */
     bool https;
 };
 

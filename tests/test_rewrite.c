@@ -48,6 +48,9 @@ static void test_target_parse(void **state)
     assert_int_equal(rewrite_target_parse(&t, "https://new.example:8443/api/", err, sizeof err),
                      CUT_OK);
     assert_string_equal(t.base, "https://new.example:8443");
+    assert_int_equal(t.base_len, strlen(t.base));
+    assert_int_equal(t.authority_len, strlen(t.authority));
+    assert_int_equal(t.prefix_len, strlen(t.prefix));
     assert_string_equal(t.authority, "new.example:8443");
     assert_string_equal(t.prefix, "/api");
     assert_true(t.https);

@@ -18,7 +18,6 @@
 #include "cutover/har.h"
 #include "cutover/log.h"
 #include "cutover/outfile.h"
-#include "inq.h"
 #include "input.h"
 #include "outq.h"
 #include "progress.h"
@@ -62,8 +61,6 @@ struct replay {
     char run_id[17];
     /* reading */
     struct input *in;
-    struct inq *inq; /* parses in ahead on a second thread, or NULL */
-    bool threads;    /* a second and third thread may read and write */
     int input_idx;
     long pass;
     bool input_done;
@@ -458,15 +455,11 @@ static bool open_next_input(struct replay *R)
         R->fatal_status = 2;
         return false;
     }
-    /* Without the thread the input is read directly, as on one processor. */
-    if (R->threads && input_kind(R->in) != INPUT_LIVE && inq_start(&R->inq, R->in)) R->inq = NULL;
     return true;
 }
 
 static void close_input(struct replay *R)
 {
-    inq_stop(R->inq);
-    R->inq = NULL;
     const char *warn = input_warning(R->in);
     if (warn) log_error("warning: %s", warn); /* lost data is said even with -q */
     input_free(R->in);
@@ -485,9 +478,10 @@ static bool still_needed(struct replay *R, const struct exchange *x)
     return any;
 }
 
-static void bad_input(struct replay *R, const char *why)
+static void bad_input(struct replay *R)
 {
     R->prog.bad++;
+    const char *why = input_error(R->in);
     if (R->o.skip_bad) {
         log_warn("%s (skipped)", why);
         return;
@@ -497,15 +491,6 @@ static void bad_input(struct replay *R, const char *why)
     R->fatal_status = 2;
 }
 
-/* The input's next record into x, and the reason when it is bad. */
-static enum cut_err next_record(struct replay *R, struct exchange *x, const char **why)
-{
-    if (R->inq) return inq_next(R->inq, x, why);
-    enum cut_err e = input_next(R->in, x);
-    *why = input_error(R->in);
-    return e;
-}
-
 /* Read ahead the next record to send into R->next. CUT_OK: there is one;
  * CUT_EAGAIN: a live input has nothing yet; CUT_EOF: nothing more. */
 static enum cut_err fetch(struct replay *R, int64_t now)
@@ -513,19 +498,18 @@ static enum cut_err fetch(struct replay *R, int64_t now)
     struct exchange *x = &R->next;
     while (!R->fatal && !stop_signal) {
         if (!R->in && !open_next_input(R)) return CUT_EOF;
-        const char *why;
-        enum cut_err e = next_record(R, x, &why);
+        enum cut_err e = input_next(R->in, x);
         if (e == CUT_EAGAIN) return e;
         if (e == CUT_EOF) {
             close_input(R);
             continue;
         }
         if (e == CUT_EPARSE) {
-            bad_input(R, why);
+            bad_input(R);
             continue;
         }
         if (e) {
-            log_error("%s", *why ? why : cutover_strerror(e));
+            log_error("%s", *input_error(R->in) ? input_error(R->in) : cutover_strerror(e));
             R->fatal = e;
             R->fatal_status = 3;
             return e;
@@ -692,10 +676,9 @@ static int dry_run(struct replay *R)
 
 /* ---- the loop ---- */
 
-/* With a second processor, one thread parses the input ahead and another
- * writes the records, so that the sending thread does neither;
+/* A second thread writes the records when there is a second processor;
  * CUTOVER_THREADS=0 keeps everything on one thread (the tests run both). */
-static bool use_threads(void)
+static bool writer_thread(void)
 {
     const char *env = getenv("CUTOVER_THREADS");
     long n;
@@ -724,7 +707,7 @@ static void open_outputs(struct replay *R)
         }
         R->out[d].flush_at = 64 << 10;
     }
-    if (outq_new(&R->outq, R->out, R->ndest, R->threads)) {
+    if (outq_new(&R->outq, R->out, R->ndest, writer_thread())) {
         log_error("out of memory");
         exit(3);
     }
@@ -837,7 +820,6 @@ int main(int argc, char **argv)
     select_init(&R.sel);
     exchange_init(&R.next);
     parse_args(&R, argc, argv);
-    R.threads = use_threads();
     double mw = R.o.max_wait_s;
     sched_init(&R.sched, R.o.mode, R.o.speed, R.o.rate, mw < 0 ? -1 : (int64_t)(mw * 1e6));
     R.start_us = sender_now_us();
@@ -874,7 +856,6 @@ int main(int argc, char **argv)
     run_loop(&R);
     sender_free(R.sender);
     int status = finish(&R);
-    inq_stop(R.inq);
     input_free(R.in);
     exchange_release(&R.next);
     rewrite_release(&R.rw);

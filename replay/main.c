@@ -19,7 +19,6 @@
 #include "cutover/log.h"
 #include "cutover/outfile.h"
 #include "input.h"
-#include "outq.h"
 #include "progress.h"
 #include "resume.h"
 #include "rewrite.h"
@@ -57,7 +56,7 @@ struct replay {
     struct outfile out[MAX_DEST];
     struct sender *sender;
     struct progress prog;
-    struct outq *outq; /* writes the records to out[] */
+    struct buf pend[MAX_DEST]; /* whole records not yet handed to out[] */
     char run_id[17];
     /* reading */
     struct input *in;
@@ -623,6 +622,21 @@ static void output_failed(struct replay *R, int d, enum cut_err e)
     R->fatal_status = 3;
 }
 
+/* Records are written straight into pend[d] and handed to the output a
+ * batch at a time: outfile_put writes a batch of flush_at bytes or more
+ * as it is, where a record handed over alone was copied into its pending
+ * buffer first (a tenth of the cost of writing the record). The batch is
+ * handed over when it reaches flush_at, at the loop's periodic flush and
+ * at the end, so records reach the file when they did before. */
+static enum cut_err put_pending(struct replay *R, int d)
+{
+    struct buf *p = &R->pend[d];
+    if (!p->len) return CUT_OK;
+    enum cut_err e = outfile_put(&R->out[d], p->data, p->len);
+    buf_reset(p);
+    return e;
+}
+
 static void on_done(void *ctx, struct send_slot *slot)
 {
     struct replay *R = ctx;
@@ -631,7 +645,15 @@ static void on_done(void *ctx, struct send_slot *slot)
         progress_result(&R->prog, slot->x.resp.status, slot->err);
     else
         R->prog.secondary_done++;
-    outq_put(R->outq, d, &slot->x);
+    struct buf *p = &R->pend[d];
+    size_t mark = p->len;
+    enum cut_err e = har_write_entry(p, &slot->x);
+    if (!e) e = buf_putc(p, '\n');
+    if (e)
+        buf_truncate(p, mark); /* whole records only */
+    else if (p->len >= R->out[d].flush_at)
+        e = put_pending(R, d);
+    if (e) output_failed(R, d, e);
 }
 
 /* ---- dry run ---- */
@@ -676,16 +698,6 @@ static int dry_run(struct replay *R)
 
 /* ---- the loop ---- */
 
-/* A second thread writes the records when there is a second processor;
- * CUTOVER_THREADS=0 keeps everything on one thread (the tests run both). */
-static bool writer_thread(void)
-{
-    const char *env = getenv("CUTOVER_THREADS");
-    long n;
-    if (env && !args_long(env, 0, 64, &n)) return n > 0;
-    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
-
 static void open_outputs(struct replay *R)
 {
     const char *paths[MAX_DEST] = {R->o.out, R->o.secondary_out};
@@ -706,10 +718,7 @@ static void open_outputs(struct replay *R)
             exit(3);
         }
         R->out[d].flush_at = 64 << 10;
-    }
-    if (outq_new(&R->outq, R->out, R->ndest, writer_thread())) {
-        log_error("out of memory");
-        exit(3);
+        buf_init(&R->pend[d], 0);
     }
 }
 
@@ -770,11 +779,12 @@ static void run_loop(struct replay *R)
         }
         now = sender_now_us();
         progress_tick(&R->prog, now, sender_in_flight(R->sender));
-        int ed;
-        enum cut_err oe = outq_error(R->outq, &ed);
-        if (oe) output_failed(R, ed, oe);
         if (now - last_flush > 200000) {
-            outq_flush(R->outq);
+            for (int d = 0; d < R->ndest; d++) {
+                enum cut_err e = put_pending(R, d);
+                if (e) output_failed(R, d, e);
+                (void)outfile_flush(&R->out[d]);
+            }
             last_flush = now;
         }
     }
@@ -784,18 +794,17 @@ static int finish(struct replay *R)
 {
     int status = R->fatal ? R->fatal_status : stop_signal ? 3 : 0;
     if (!status && R->fatal) status = 3;
-    int ed;
-    enum cut_err oe = outq_finish(R->outq, &ed);
-    R->outq = NULL;
-    if (oe) {
-        output_failed(R, ed, oe);
-        status = 3;
-    }
     for (int d = 0; d < R->ndest; d++) {
         struct outfile *o = &R->out[d];
         const char *path = o->path ? o->path : "-";
         char pathcopy[512];
         snprintf(pathcopy, sizeof pathcopy, "%s", path);
+        enum cut_err e = put_pending(R, d);
+        if (e && !o->err_no) {
+            log_error("%s: %s", pathcopy, cutover_strerror(e));
+            status = 3;
+        }
+        buf_free(&R->pend[d]);
         if (outfile_close(o, true)) {
             log_error("%s: %s", pathcopy, strerror(o->err_no));
             status = 3;
@@ -863,6 +872,7 @@ int main(int argc, char **argv)
     for (int d = 0; d < R.ndest; d++) {
         idset_release(&R.done[d]);
         rewrite_target_release(&R.tgt[d]);
+        buf_free(&R.pend[d]);
     }
     curl_global_cleanup();
     return status;

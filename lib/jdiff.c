@@ -42,6 +42,8 @@ void jarena_reset(struct jarena *a)
         keep->used = 0;
     }
     a->head = keep;
+    a->cur = keep ? (char *)keep->data : NULL;
+    a->left = keep && !a->max ? keep->cap : 0;
     a->total = 0;
 }
 
@@ -56,12 +58,11 @@ void jarena_release(struct jarena *a)
     jarena_init(a, max);
 }
 
-void *jarena_alloc(struct jarena *a, size_t n)
+void *jarena_alloc_slow(struct jarena *a, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
-    if (n == 0) n = 8;
     if (a->max && a->total + n > a->max) return NULL;
     struct jarena_chunk *c = a->head;
+    if (c) c->used = (size_t)(a->cur - (char *)c->data); /* the inline path's */
     if (!c || c->cap - c->used < n) {
         size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
         if (c && c->cap * 2 > cap && c->cap < ((size_t)16 << 20)) cap = c->cap * 2;
@@ -74,6 +75,8 @@ void *jarena_alloc(struct jarena *a, size_t n)
     }
     void *p = (char *)c->data + c->used;
     c->used += n;
+    a->cur = (char *)c->data + c->used;
+    a->left = a->max ? 0 : c->cap - c->used;
     a->total += n;
     return p;
 }
@@ -82,9 +85,9 @@ void jarena_shrink(struct jarena *a, void *p, size_t n, size_t keep)
 {
     n = n ? (n + 7) & ~(size_t)7 : 8;
     keep = keep ? (keep + 7) & ~(size_t)7 : 8;
-    struct jarena_chunk *c = a->head;
-    if (!c || keep >= n || (char *)p + n != (char *)c->data + c->used) return;
-    c->used -= n - keep;
+    if (!a->head || keep >= n || (char *)p + n != a->cur) return;
+    a->cur -= n - keep;
+    if (!a->max) a->left += n - keep;
     a->total -= n - keep;
 }
 

@@ -250,6 +250,57 @@ static void test_arena_cap_is_enforced(void **state)
     jarena_release(&ar);
 }
 
+/* The arena, with and without a cap: 3,000 allocations of 0-300 bytes
+ * (several chunks), each filled with its own byte, every tenth shrunk to
+ * part of itself, and a reset in the middle: every allocation is aligned
+ * to 8 and keeps its bytes (none overlaps another), a shrunk one's end is
+ * where the next one starts, and with a cap an allocation past it is
+ * refused while smaller ones still fit. */
+static void test_arena_allocations_keep_their_bytes(void **state)
+{
+    (void)state;
+    for (int capped = 0; capped < 2; capped++) {
+        struct jarena ar;
+        jarena_init(&ar, capped ? (size_t)200000 : 0);
+        for (int half = 0; half < 2; half++) {
+            static unsigned char *ptr[1500];
+            static size_t len[1500];
+            size_t total = 0;
+            unsigned x = 12345u + (unsigned)half;
+            int n = 0;
+            for (int i = 0; i < 1500; i++) {
+                x = x * 1103515245u + 12345u;
+                size_t want = (x >> 16) % 301;
+                unsigned char *p = jarena_alloc(&ar, want);
+                size_t rounded = want ? (want + 7) & ~(size_t)7 : 8;
+                if (capped && total + rounded > 200000) {
+                    assert_null(p);
+                    continue;
+                }
+                assert_non_null(p);
+                assert_int_equal((uintptr_t)p % 8, 0);
+                total += rounded;
+                memset(p, i & 0xff, want);
+                if (i % 10 == 0 && want > 8) {
+                    jarena_shrink(&ar, p, want, want / 2);
+                    total -= rounded - (((want / 2) + 7) & ~(size_t)7);
+                    want /= 2;
+                    unsigned char *q = jarena_alloc(&ar, 1);
+                    assert_ptr_equal(q, p + ((want + 7) & ~(size_t)7));
+                    total += 8;
+                }
+                ptr[n] = p;
+                len[n++] = want;
+            }
+            for (int i = 0; i < n; i++)
+                for (size_t k = 0; k < len[i]; k++)
+                    if (ptr[i][k] != ptr[i][0]) fail_msg("allocation %d lost its bytes", i);
+            jarena_reset(&ar);
+        }
+        jarena_release(&ar);
+    }
+}
+
 /* jv_str_scan on string bodies whose end falls at every place of the
  * 16-byte blocks it reads: plain bytes, then the piece that decides, then
  * more bytes. Each body is in a buffer of its exact size (no reading past
@@ -309,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_hash_is_consistent_with_equality),
         cmocka_unit_test(test_diff_stops_at_its_limit),
         cmocka_unit_test(test_arena_cap_is_enforced),
+        cmocka_unit_test(test_arena_allocations_keep_their_bytes),
         cmocka_unit_test(test_string_scan_at_every_block_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,8 @@
 struct jarena_chunk;
 struct jarena {
     struct jarena_chunk *head; /* current chunk; older ones linked behind */
+    char *cur;                 /* the head's first free byte (private) */
+    size_t left;               /* what jarena_alloc may take from cur (0 with a cap) */
     size_t total;              /* bytes handed out since the last reset */
     size_t max;                /* 0: no cap; else CUT_ELIMIT past it */
     void *scratch;             /* the parser's reusable stacks (private) */
@@ -31,8 +33,22 @@ void jarena_init(struct jarena *a, size_t max);
 /* Forget every allocation but keep the first chunk's memory. Can't fail. */
 void jarena_reset(struct jarena *a);
 void jarena_release(struct jarena *a);
-/* n bytes aligned to 8, or NULL (out of memory or over the cap). */
-void *jarena_alloc(struct jarena *a, size_t n);
+/* jarena_alloc's own way (private): n already a multiple of 8. */
+void *jarena_alloc_slow(struct jarena *a, size_t n);
+/* n bytes aligned to 8, or NULL (out of memory or over the cap). Inline
+ * while the current chunk has room (half a million calls a run of compare
+ * on 20,000 pairs; a cap sends every call the checked way). */
+static inline void *jarena_alloc(struct jarena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n == 0) n = 8;
+    if (n > a->left) return jarena_alloc_slow(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    a->left -= n;
+    a->total += n;
+    return p;
+}
 /* Give back the end of p, the last allocation (of n bytes), keeping its
  * first keep bytes: for a buffer sized before its content was known. Does
  * nothing when p is not the last allocation. Can't fail. */

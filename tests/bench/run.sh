@@ -71,6 +71,9 @@ tool() {
 measure() {
     local label=$1 t0 t1 rc
     shift
+    # What an earlier step wrote (big.jsonl is 230 MB, the pairs 3.8 GB) is
+    # written back now, not by the kernel's flusher during a timed run.
+    sync
     t0=$(date +%s%N)
     /usr/bin/time -f '%M %U %S' -o "$work/$label.time" timeout -s KILL "$limit_s" "$@" \
         >"${MEASURE_STDOUT:-/dev/null}" 2>"$work/$label.err"

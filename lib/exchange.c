@@ -58,14 +58,6 @@ static enum cut_err pair_new(struct header *out, const char *name, size_t nlen, 
     return CUT_OK;
 }
 
-/* The bytes of name, NUL and value that the kept pair o can hold (and a
- * NUL after them): what its allocation was made for, whatever it holds now,
- * so a pair keeps its size through shorter headers written over it. */
-static size_t pair_room(const struct header *o)
-{
-    return o->room;
-}
-
 /* Write name and value over the kept pair o, which has room for them. */
 static void pair_write(struct header *o, const char *name, size_t nlen, const char *value,
                        size_t vlen)
@@ -87,9 +79,9 @@ static enum cut_err pair_reuse(struct headers *h, const char *name, size_t nlen,
                                size_t vlen)
 {
     struct header *o = &h->v[h->n];
-    size_t need = nlen + 1 + vlen, room = pair_room(o);
+    size_t need = nlen + 1 + vlen, room = o->room; /* what its allocation was made for */
     for (size_t j = h->n + 1; need > room && j < h->spare; j++) {
-        size_t r = pair_room(&h->v[j]);
+        size_t r = h->v[j].room;
         if (need <= r) {
             struct header t = *o;
             *o = h->v[j];
@@ -253,19 +245,25 @@ static char *keep_str(char **s, char **kept)
     return k;
 }
 
+/* Free x's plain strings (those with no kept memory): one list for
+ * exchange_clear and exchange_release. No call for what is not there: a
+ * replay's exchange has no compression, error or capture fields. */
+static void free_strings(struct exchange *x)
+{
+    char *strs[] = {x->id,     x->req.method,       x->req.target, x->req.url, x->req.version,
+                    x->client, x->resp.compression, x->server,     x->error};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        if (strs[i]) free(strs[i]);
+}
+
 void exchange_clear(struct exchange *x)
 {
     struct headers h[2] = {x->req.headers, x->resp.headers};
     struct buf b[4] = {x->req.body, x->resp.body, x->req.body_json, x->req.body_as_read};
     char *kr = keep_str(&x->resp.reason, &x->resp.kept_reason);
     char *kv = keep_str(&x->resp.version, &x->resp.kept_version);
-    /* What exchange_release would free, without its calls for what is not
-     * there (a replay's exchange has no compression, error or capture
-     * fields): then exchange_init's state, and what is kept put back. */
-    char *strs[] = {x->id,     x->req.method,       x->req.target, x->req.url, x->req.version,
-                    x->client, x->resp.compression, x->server,     x->error};
-    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-        if (strs[i]) free(strs[i]);
+    /* exchange_init's state, and what is kept put back. */
+    free_strings(x);
     exchange_init(x);
     x->resp.kept_reason = kr;
     x->resp.kept_version = kv;
@@ -284,11 +282,7 @@ void exchange_clear(struct exchange *x)
 
 void exchange_release(struct exchange *x)
 {
-    free(x->id);
-    free(x->req.method);
-    free(x->req.target);
-    free(x->req.url);
-    free(x->req.version);
+    free_strings(x);
     headers_release(&x->req.headers);
     buf_free(&x->req.body);
     buf_free(&x->req.body_json);
@@ -297,12 +291,8 @@ void exchange_release(struct exchange *x)
     free(x->resp.version);
     free(x->resp.kept_reason);
     free(x->resp.kept_version);
-    free(x->resp.compression);
     headers_release(&x->resp.headers);
     buf_free(&x->resp.body);
-    free(x->client);
-    free(x->server);
-    free(x->error);
     exchange_init(x);
 }
 

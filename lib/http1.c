@@ -283,6 +283,18 @@ static bool bytes_vchar_or_ws(const uint8_t *p, size_t n)
     return true;
 }
 
+#if defined(__SSE2__)
+/* The bytes of the 16 in v that are no field character: controls other
+ * than HTAB (CR and LF included), and DEL. */
+static inline unsigned field_bad_mask(__m128i v)
+{
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v); /* v <= 0x1f */
+    __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), low),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
 /* Whether every byte of ln is a field character (VCHAR, obs-text, SP or
  * HTAB; no CR): 8 bytes a word, a flagged word (a tab, mostly) byte by
  * byte. Every line of every head goes through it. */
@@ -292,15 +304,10 @@ static bool all_vchar_or_ws(struct cursor ln)
     size_t n = ln.len, i = 0;
 #if defined(__SSE2__)
     if (n >= 16) { /* 16 at a time, the last block overlapping; exact, no byte pass */
-        const __m128i ctl = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'),
-                      del = _mm_set1_epi8(0x7f);
         for (;; i += 16) {
             size_t at = n - i < 16 ? n - 16 : i;
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + at));
-            __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); /* v <= 0x1f */
-            __m128i bad =
-                _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), low), _mm_cmpeq_epi8(v, del));
-            if (_mm_movemask_epi8(bad)) return false;
+            if (field_bad_mask(_mm_loadu_si128((const __m128i *)(const void *)(p + at))))
+                return false;
             if (at + 16 == n) return true;
         }
     }
@@ -325,15 +332,11 @@ static bool take_field_line(struct cursor *c, struct cursor *ln, bool *clean)
 #if defined(__SSE2__)
     const uint8_t *p = c->p;
     size_t n = c->len;
-    const __m128i nl = _mm_set1_epi8('\n'), ctl = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'),
-                  del = _mm_set1_epi8(0x7f);
     unsigned seen = 0, prev = 0; /* bad bytes in the blocks before the last, in the last */
     for (size_t i = 0; n - i >= 16; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); /* v <= 0x1f */
-        unsigned bad = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), low), _mm_cmpeq_epi8(v, del)));
-        unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        unsigned bad = field_bad_mask(v);
+        unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
         if (!lf) {
             seen |= prev;
             prev = bad;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "cutover/text.h"
 
 /* One member of an object: its key (decoded) and its value's text. */
 struct bmember {
@@ -166,21 +167,6 @@ static void sort_members(struct bmember *m, size_t n)
     }
 }
 
-/* a[0..n) == b[0..n): keys are short, and a memcmp call costs more than
- * two loads from each (overlapping when n is not 4 or 8 or 16). */
-static bool same_bytes(const char *a, const char *b, size_t n)
-{
-    if (n < 4 || n > 16) return memcmp(a, b, n) == 0;
-    if (n < 8) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&u, a + n - 4, 4), memcpy(&v, b + n - 4, 4);
-        return ((x ^ y) | (u ^ v)) == 0;
-    }
-    uint64_t x, y, u, v;
-    memcpy(&x, a, 8), memcpy(&y, b, 8), memcpy(&u, a + n - 8, 8), memcpy(&v, b + n - 8, 8);
-    return ((x ^ y) | (u ^ v)) == 0;
-}
-
 /* The sorted orders of the last objects sorted (a worker's, kept across
  * pairs): the bodies of an endpoint have their keys in the same order, and
  * the same raw keys in the same order sort the same way (decoded keys
@@ -238,7 +224,7 @@ static bool same_key(const struct bobject *like, uint32_t k, const char *key, si
 {
     if (!like || k >= like->n) return false;
     const struct bmember *m = &like->text[k];
-    return m->kn == kn && same_bytes(m->kraw, key, kn);
+    return m->kn == kn && text_eq_short(m->kraw, key, kn);
 }
 
 /* Whether the value at p is like's k-th member's (whose key it has) byte

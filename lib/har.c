@@ -726,32 +726,10 @@ static bool scan_field(struct scan_ctx *c, struct exchange *x, const struct fiel
     return false;
 }
 
-/* Whether a[0..n) == b[0..n): keys are short, so two loads a side that
- * may overlap (8 bytes from each end, or 4) rather than a call. */
-static inline bool same_short(const char *a, const char *b, size_t n)
-{
-    if (n > 16) return memcmp(a, b, n) == 0;
-    if (n >= 8) {
-        uint64_t a0, a1, b0, b1;
-        memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
-        memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    if (n >= 4) {
-        uint32_t a0, a1, b0, b1;
-        memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
-        memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return false;
-    return true;
-}
-
 /* Lengths first: most keys are told apart without comparing bytes. */
 static inline bool field_is(const struct field *f, const char *k, size_t kl)
 {
-    return f->keylen == kl && *k == *f->key && same_short(k, f->key, kl);
+    return f->keylen == kl && *k == *f->key && text_eq_short(k, f->key, kl);
 }
 
 /* The field named k (no escapes), or NULL. The search starts at *next, the

@@ -385,6 +385,27 @@ static void test_ieqn_matches_strncasecmp(void **state)
     assert_true(text_ieq("transfer-ENCODING", 17, "Transfer-Encoding"));
 }
 
+/* text_eq_short against memcmp: at every length 0-40 (each of its load
+ * widths and the overlaps between them), equal, and one byte changed at
+ * each place. */
+static void test_eq_short_matches_memcmp(void **state)
+{
+    (void)state;
+    char a[48], b[48];
+    for (size_t i = 0; i < sizeof a; i++) a[i] = (char)('a' + i % 26);
+    for (size_t n = 0; n <= 40; n++) {
+        memcpy(b, a, sizeof a);
+        assert_true(text_eq_short(a, b, n));
+        for (size_t k = 0; k < n; k++) {
+            b[k] ^= 0x20;
+            assert_false(text_eq_short(a, b, n));
+            b[k] ^= 0x20;
+        }
+        b[n] ^= 0x20; /* a byte past n does not count */
+        assert_true(text_eq_short(a, b, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_jstr_scan_decode_runs_match_a_byte_loop),
         cmocka_unit_test(test_jstr_scan_decode_matches_two_passes),
         cmocka_unit_test(test_ieqn_matches_strncasecmp),
+        cmocka_unit_test(test_eq_short_matches_memcmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,29 @@ static inline void text_copy_short(char *d, const char *s, size_t n)
     }
 }
 
+/* Whether a[0..n) == b[0..n). Keys and names are mostly short: two loads
+ * a side that may overlap (8 bytes from each end, or 4) rather than a call
+ * of memcmp. */
+static inline bool text_eq_short(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8);
+        memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4);
+        memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /* Whether p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool text_utf8_valid(const void *p, size_t n);
 /* Append the base64 of p[0..n) to out. */

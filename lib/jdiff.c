@@ -169,9 +169,9 @@ __attribute__((noinline)) static size_t str_scan_rest(const char *p, size_t n, s
             return i + (size_t)__builtin_ctz(first);
         }
     }
-    /* a long escaped string (a body in a record) the quicker way */
-    struct text_jstr r = n - i >= 64 ? text_jstr_scan_decode(p + i, n - i, 0, NULL, NULL)
-                                     : text_jstr_scan(p + i, n - i, 0);
+    /* the rest by text.c's block scan: quicker on a long escaped string (a
+     * body in a record), text_jstr_scan itself on a short one */
+    struct text_jstr r = text_jstr_scan_decode(p + i, n - i, 0, NULL, NULL);
     *esc = r.seen & TEXT_JSTR_ESC;
     return r.end == TEXT_JSTR_OK ? i + r.at : SIZE_MAX;
 }

@@ -463,63 +463,20 @@ static inline const char *fast_ws(const char *p, const char *end)
     while (p < end && fast_is_ws[(unsigned char)*p]) p++;
     return p;
 }
-/* After the body of a string that starts at body, or NULL: the general way. */
-static const char *fast_str_scan(const char *body, const char *end)
+
+/* fast_str for a string jscan_plain_ could not end, or NULL: a JSON body
+ * recorded as text, dense in \" and \\, goes through text.c's 32-byte
+ * block scan (escaped positions from the backslash mask, no loop over
+ * them), which hands anything else to text_jstr_scan. */
+__attribute__((noinline)) static const char *fast_str_escaped(const char *body, const char *end)
 {
-    struct text_jstr r = scan_rest(body, (size_t)(end - body));
+    size_t n = (size_t)(end - body);
+    struct text_jstr r =
+        n >= 64 ? text_jstr_scan_decode(body, n, TEXT_JSTR_STRICT, NULL, NULL) : scan_rest(body, n);
     if (r.end != TEXT_JSTR_OK) return NULL;
     if ((r.seen & TEXT_JSTR_HIGH) && !text_utf8_valid(body, r.at)) return NULL;
     return body + r.at + 1;
 }
-
-#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
-/* fast_str for a string jscan_plain_ could not end, 32 bytes a block: a
- * JSON body recorded as text, dense in \" and \\, whose escaped positions
- * come from the backslash mask without a loop over them. Any other escape
- * (to be checked), and the input's last 32 bytes, go the general way from
- * the start; a control byte is an error. */
-__attribute__((noinline)) static const char *fast_str_escaped(const char *body, const char *end)
-{
-    const char *p = body;
-    uint32_t carry = 0, high = 0;
-    const __m128i bq = _mm_set1_epi8('"'), bb = _mm_set1_epi8('\\'), b1f = _mm_set1_epi8(0x1f);
-    while (end - p >= 32) {
-        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-        uint32_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, bq)) |
-                     (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, bq)) << 16;
-        uint32_t bs = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, bb)) |
-                      (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, bb)) << 16;
-        uint32_t ctrl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, b1f), v0)) |
-                        (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, b1f), v1))
-                            << 16;
-        uint32_t hm = (uint32_t)_mm_movemask_epi8(v0) | (uint32_t)_mm_movemask_epi8(v1) << 16;
-        if (!(q | bs | ctrl | carry)) {
-            high |= hm;
-            p += 32;
-            continue;
-        }
-        uint32_t esc = text_escaped_of(bs, &carry), quote = q & ~esc;
-        uint32_t below = quote ? (quote & (0u - quote)) - 1 : 0xFFFFFFFFu;
-        if (ctrl & below) return NULL; /* a control byte before the end */
-        if (esc & ~q & ~bs & below)
-            return fast_str_scan(body, end); /* a \\n or \\u: checked there */
-        high |= hm & below;
-        if (quote) {
-            p += __builtin_ctz(quote);
-            if (high && !text_utf8_valid(body, (size_t)(p - body))) return NULL;
-            return p + 1;
-        }
-        p += 32;
-    }
-    return fast_str_scan(body, end);
-}
-#else
-static const char *fast_str_escaped(const char *body, const char *end)
-{
-    return fast_str_scan(body, end);
-}
-#endif
 
 /* After the body of a string that starts at body, or NULL. */
 static inline __attribute__((always_inline)) const char *fast_str(const char *body, const char *end)

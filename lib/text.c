@@ -159,7 +159,7 @@ struct jstr_masks {
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
 #include <emmintrin.h>
 
-static void block_masks(const char *p, struct jstr_masks *m)
+static inline void block_masks(const char *p, struct jstr_masks *m)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     m->quote = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
@@ -298,8 +298,9 @@ static inline uint32_t block_escape_stops(const char *p, bool high, uint32_t *ot
 }
 #endif
 
-/* The four masks of a 32-byte block, two 16-byte ones side by side. */
-static void block_masks32(const char *p, struct jstr_masks *m)
+/* The four masks of a 32-byte block, two 16-byte ones side by side.
+ * Inline: it is most of the work of each block of the loops below. */
+static inline __attribute__((always_inline)) void block_masks32(const char *p, struct jstr_masks *m)
 {
     struct jstr_masks hi;
     block_masks(p, m);
@@ -673,29 +674,6 @@ size_t text_jstr_decode(const char *raw, size_t n, char *out)
     }
 }
 
-/* The masks of a 32-byte block, inline in the fused loop below (where the
- * call of block_masks32 was a fifth of its cost). */
-#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
-static inline __attribute__((always_inline)) void fused_masks(const char *p, struct jstr_masks *m)
-{
-    __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-    __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c = _mm_set1_epi8(0x1f);
-    m->quote = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, q)) |
-               (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, q)) << 16;
-    m->bslash = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, bs)) |
-                (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, bs)) << 16;
-    m->ctrl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(lo, c), lo)) |
-              (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(hi, c), hi)) << 16;
-    m->high = (uint32_t)_mm_movemask_epi8(lo) | (uint32_t)_mm_movemask_epi8(hi) << 16;
-}
-#else
-static void fused_masks(const char *p, struct jstr_masks *m)
-{
-    block_masks32(p, m);
-}
-#endif
-
 /* The bytes of the 16 at b whose bits are set in keep, in order, at out
  * (16 bytes may be written): how many. With SSSE3 (chosen when the
  * processor has it), two shuffles of 8 bytes by a table of their 256 masks
@@ -765,7 +743,7 @@ fused(const char *p, size_t n, unsigned flags, char *out, size_t *olen, bool dec
     for (; n - i >= 64 && n >= 64; i += 32) {
         const char *b = p + i;
         struct jstr_masks m;
-        fused_masks(b, &m);
+        block_masks32(b, &m);
         if (!carry && !(m.quote | m.bslash | m.ctrl)) {
             if (decode) memcpy(out + o, b, 32);
             o += 32;

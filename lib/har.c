@@ -18,26 +18,6 @@
 
 /* ---- writer ---- */
 
-/* The writer's punctuation is most of its appends: inline, so that the
- * copy of a literal is a few moves rather than a call to buf_append and
- * one to memcpy. They leave the NUL after len unwritten (the room for it
- * is there): har_write_entry writes it once, at the end. */
-__attribute__((always_inline)) static inline enum cut_err put_lit(struct buf *b, const char *s,
-                                                                  size_t n)
-{
-    if (b->cap - b->len <= n || b->max) return buf_append(b, s, n);
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    return CUT_OK;
-}
-
-__attribute__((always_inline)) static inline enum cut_err put_ch(struct buf *b, char c)
-{
-    if (b->cap - b->len <= 1 || b->max) return buf_putc(b, c);
-    b->data[b->len++] = c;
-    return CUT_OK;
-}
-
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         enum cut_err e_ = (expr);                                                                  \
@@ -62,7 +42,7 @@ static enum cut_err put_headers(struct buf *b, const struct headers *h, struct k
         size_t nlen = (size_t)(hd->value - hd->name - 1);
         if (!k->ct && text_ieqn(hd->name, nlen, "Content-Type", 12)) k->ct = hd;
         if (!k->loc && text_ieqn(hd->name, nlen, "Location", 8)) k->loc = hd;
-        if (i) TRY(put_ch(b, ','));
+        if (i) TRY(buf_putc_nonul(b, ','));
         TRY(jsonw_name_value(b, hd->name, nlen, hd->value, hd->value_len));
     }
     return CUT_OK;
@@ -84,41 +64,41 @@ static enum cut_err put_query(struct buf *b, const char *target)
             if (amp > p) {
                 const char *eq = memchr(p, '=', (size_t)(amp - p));
                 const char *nend = eq ? eq : amp;
-                e = put_lit(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
+                e = buf_append_nonul(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
                 first = 0;
                 buf_reset(&tmp);
                 if (!e) e = text_pct_decode(&tmp, p, (size_t)(nend - p), true);
                 if (!e) e = jsonw_str(b, tmp.data, tmp.len);
-                if (!e) e = put_lit(b, ",\"value\":", 9);
+                if (!e) e = buf_append_nonul(b, ",\"value\":", 9);
                 buf_reset(&tmp);
                 if (!e && eq) e = text_pct_decode(&tmp, eq + 1, (size_t)(amp - eq - 1), true);
                 if (!e) e = jsonw_str(b, tmp.data, tmp.len);
-                if (!e) e = put_ch(b, '}');
+                if (!e) e = buf_putc_nonul(b, '}');
             }
             p = amp + 1;
         }
     }
     buf_free(&tmp);
-    return e ? e : put_ch(b, ']');
+    return e ? e : buf_putc_nonul(b, ']');
 }
 
 /* ,"text":… plus "encoding" (or the given key) when the bytes are not UTF-8. */
 static enum cut_err put_text(struct buf *b, const struct buf *body, const char *enc_key)
 {
-    TRY(put_lit(b, ",\"text\":", 8));
+    TRY(buf_append_nonul(b, ",\"text\":", 8));
     enum cut_err e = jsonw_utf8(b, body->data, body->len);
     if (e != CUT_EPARSE) return e;
-    TRY(put_ch(b, '"'));
+    TRY(buf_putc_nonul(b, '"'));
     TRY(text_b64_encode(b, body->data, body->len));
-    TRY(put_lit(b, "\",", 2));
+    TRY(buf_append_nonul(b, "\",", 2));
     TRY(jsonw_key(b, enc_key));
-    return put_lit(b, "\"base64\"", 8);
+    return buf_append_nonul(b, "\"base64\"", 8);
 }
 
 /* A found header's value as a JSON string, "" when there is none. */
 static enum cut_err put_value_of(struct buf *b, const struct header *hd)
 {
-    return hd ? jsonw_str(b, hd->value, hd->value_len) : put_lit(b, "\"\"", 2);
+    return hd ? jsonw_str(b, hd->value, hd->value_len) : buf_append_nonul(b, "\"\"", 2);
 }
 
 /* The request's ,"text":…: the JSON string the reader kept when the body is
@@ -129,71 +109,71 @@ static enum cut_err put_request_text(struct buf *b, const struct http_request *r
     const struct buf *j = &r->body_json, *a = &r->body_as_read;
     if (!j->len || b->max || a->len != r->body.len || memcmp(a->data, r->body.data, a->len) != 0)
         return put_text(b, &r->body, "_encoding");
-    TRY(put_lit(b, ",\"text\":\"", 9));
+    TRY(buf_append_nonul(b, ",\"text\":\"", 9));
     TRY(buf_append(b, j->data, j->len));
-    return put_ch(b, '"');
+    return buf_putc_nonul(b, '"');
 }
 
 static enum cut_err put_request(struct buf *b, const struct http_request *r)
 {
     struct known_headers k;
-    TRY(put_lit(b, ",\"request\":{\"method\":", 21));
+    TRY(buf_append_nonul(b, ",\"request\":{\"method\":", 21));
     TRY(jsonw_cstr(b, r->method ? r->method : ""));
-    TRY(put_lit(b, ",\"url\":", 7));
+    TRY(buf_append_nonul(b, ",\"url\":", 7));
     TRY(jsonw_cstr(b, r->url ? r->url : (r->target ? r->target : "")));
-    TRY(put_lit(b, ",\"httpVersion\":", 15));
+    TRY(buf_append_nonul(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : "HTTP/1.1"));
-    TRY(put_lit(b, ",\"cookies\":[],\"headers\":[", 25));
+    TRY(buf_append_nonul(b, ",\"cookies\":[],\"headers\":[", 25));
     TRY(put_headers(b, &r->headers, &k));
-    TRY(put_lit(b, "],\"queryString\":[", 17));
+    TRY(buf_append_nonul(b, "],\"queryString\":[", 17));
     TRY(put_query(b, r->target));
-    TRY(put_lit(b, ",\"headersSize\":", 15));
+    TRY(buf_append_nonul(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
-    TRY(put_lit(b, ",\"bodySize\":", 12));
+    TRY(buf_append_nonul(b, ",\"bodySize\":", 12));
     TRY(jsonw_i64(b, r->has_body ? (r->body_size >= 0 ? r->body_size : (int64_t)r->body.len) : 0));
     if (r->target) {
-        TRY(put_lit(b, ",\"_target\":", 11));
+        TRY(buf_append_nonul(b, ",\"_target\":", 11));
         TRY(jsonw_cstr(b, r->target));
     }
     if (r->has_body) {
-        TRY(put_lit(b, ",\"postData\":{\"mimeType\":", 24));
+        TRY(buf_append_nonul(b, ",\"postData\":{\"mimeType\":", 24));
         TRY(put_value_of(b, k.ct));
         TRY(put_request_text(b, r));
-        if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
-        TRY(put_ch(b, '}'));
+        if (r->body_truncated) TRY(buf_append_nonul(b, ",\"_truncated\":true", 18));
+        TRY(buf_putc_nonul(b, '}'));
     }
-    return put_ch(b, '}');
+    return buf_putc_nonul(b, '}');
 }
 
 static enum cut_err put_response(struct buf *b, const struct http_response *r)
 {
     struct known_headers k;
     int64_t csize = r->content_size >= 0 ? r->content_size : (int64_t)r->body.len;
-    TRY(put_lit(b, ",\"response\":{\"status\":", 22));
+    TRY(buf_append_nonul(b, ",\"response\":{\"status\":", 22));
     TRY(jsonw_i64(b, r->status));
-    TRY(put_lit(b, ",\"statusText\":", 14));
+    TRY(buf_append_nonul(b, ",\"statusText\":", 14));
     TRY(jsonw_cstr(b, r->reason ? r->reason : ""));
-    TRY(put_lit(b, ",\"httpVersion\":", 15));
+    TRY(buf_append_nonul(b, ",\"httpVersion\":", 15));
     TRY(jsonw_cstr(b, r->version ? r->version : (r->status ? "HTTP/1.1" : "")));
-    TRY(put_lit(b, ",\"cookies\":[],\"headers\":[", 25));
+    TRY(buf_append_nonul(b, ",\"cookies\":[],\"headers\":[", 25));
     TRY(put_headers(b, &r->headers, &k));
-    TRY(put_lit(b, "],\"content\":{\"size\":", 20));
+    TRY(buf_append_nonul(b, "],\"content\":{\"size\":", 20));
     TRY(jsonw_i64(b, csize));
     if (r->compression) {
-        TRY(put_lit(b, ",\"compression\":", 15));
+        TRY(buf_append_nonul(b, ",\"compression\":", 15));
         TRY(jsonw_i64(b, r->body_size >= 0 ? csize - r->body_size : 0));
     }
-    TRY(put_lit(b, ",\"mimeType\":", 12));
+    TRY(buf_append_nonul(b, ",\"mimeType\":", 12));
     TRY(put_value_of(b, k.ct));
     TRY(put_text(b, &r->body, "encoding"));
-    if (r->body_truncated) TRY(put_lit(b, ",\"_truncated\":true", 18));
-    TRY(put_lit(b, "},\"redirectURL\":", 16));
+    if (r->body_truncated) TRY(buf_append_nonul(b, ",\"_truncated\":true", 18));
+    TRY(buf_append_nonul(b, "},\"redirectURL\":", 16));
     TRY(put_value_of(b, k.loc));
-    TRY(put_lit(b, ",\"headersSize\":", 15));
+    TRY(buf_append_nonul(b, ",\"headersSize\":", 15));
     TRY(jsonw_i64(b, r->headers_size));
-    TRY(put_lit(b, ",\"bodySize\":", 12));
+    TRY(buf_append_nonul(b, ",\"bodySize\":", 12));
     TRY(jsonw_i64(b, r->body_size >= 0 ? r->body_size : (r->status ? (int64_t)r->body.len : -1)));
-    return put_ch(b, '}');
+    return buf_putc_nonul(b, '}');
 }
 
 static double nonneg(double v)
@@ -203,52 +183,52 @@ static double nonneg(double v)
 
 static enum cut_err write_entry(struct buf *b, const struct exchange *x)
 {
-    TRY(put_lit(b, "{\"_id\":", 7));
+    TRY(buf_append_nonul(b, "{\"_id\":", 7));
     TRY(jsonw_cstr(b, x->id ? x->id : ""));
-    TRY(put_lit(b, ",\"startedDateTime\":", 19));
+    TRY(buf_append_nonul(b, ",\"startedDateTime\":", 19));
     TRY(jsonw_time(b, x->started_us));
-    TRY(put_lit(b, ",\"time\":", 8));
+    TRY(buf_append_nonul(b, ",\"time\":", 8));
     TRY(jsonw_ms(b, nonneg(x->send_ms) + nonneg(x->wait_ms) + nonneg(x->receive_ms)));
     TRY(put_request(b, &x->req));
     TRY(put_response(b, &x->resp));
-    TRY(put_lit(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
+    TRY(buf_append_nonul(b, ",\"cache\":{},\"timings\":{\"send\":", 30));
     TRY(jsonw_ms(b, x->send_ms < 0 ? -1 : x->send_ms));
-    TRY(put_lit(b, ",\"wait\":", 8));
+    TRY(buf_append_nonul(b, ",\"wait\":", 8));
     TRY(jsonw_ms(b, x->wait_ms < 0 ? -1 : x->wait_ms));
-    TRY(put_lit(b, ",\"receive\":", 11));
+    TRY(buf_append_nonul(b, ",\"receive\":", 11));
     TRY(jsonw_ms(b, x->receive_ms < 0 ? -1 : x->receive_ms));
-    TRY(put_ch(b, '}'));
+    TRY(buf_putc_nonul(b, '}'));
     if (x->client) {
-        TRY(put_lit(b, ",\"_client\":", 11));
+        TRY(buf_append_nonul(b, ",\"_client\":", 11));
         TRY(jsonw_cstr(b, x->client));
     }
     if (x->server) {
-        TRY(put_lit(b, ",\"_server\":", 11));
+        TRY(buf_append_nonul(b, ",\"_server\":", 11));
         TRY(jsonw_cstr(b, x->server));
     }
     if (x->flow >= 0) {
-        TRY(put_lit(b, ",\"_flow\":", 9));
+        TRY(buf_append_nonul(b, ",\"_flow\":", 9));
         TRY(jsonw_i64(b, x->flow));
     }
     if (x->seq >= 0) {
-        TRY(put_lit(b, ",\"_seq\":", 8));
+        TRY(buf_append_nonul(b, ",\"_seq\":", 8));
         TRY(jsonw_i64(b, x->seq));
     }
     if (x->error) {
-        TRY(put_lit(b, ",\"_error\":", 10));
+        TRY(buf_append_nonul(b, ",\"_error\":", 10));
         TRY(jsonw_cstr(b, x->error));
     }
     if (x->lag_ms >= 0) {
-        TRY(put_lit(b, ",\"_lag\":", 8));
+        TRY(buf_append_nonul(b, ",\"_lag\":", 8));
         TRY(jsonw_ms(b, x->lag_ms));
     }
-    return put_ch(b, '}');
+    return buf_putc_nonul(b, '}');
 }
 
 enum cut_err har_write_entry(struct buf *b, const struct exchange *x)
 {
     enum cut_err e = write_entry(b, x);
-    if (b->cap) b->data[b->len] = '\0'; /* put_lit and put_ch leave it out */
+    buf_nul(b); /* the _nonul appends leave it out */
     return e;
 }
 

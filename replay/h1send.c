@@ -27,6 +27,7 @@
 #endif
 
 #include "cutover/http1.h"
+#include "cutover/text.h"
 
 enum { MAX_ADDRS = 4, MAX_RESP_HEADERS = 128, MAX_EVENTS = 64, READ_CHUNK = 16384 };
 
@@ -325,24 +326,8 @@ __attribute__((always_inline)) static inline enum cut_err put_clean(struct buf *
     return CUT_OK;
 }
 
-__attribute__((always_inline)) static inline enum cut_err put_raw(struct buf *b, const char *s,
-                                                                  size_t n)
-{
-    enum cut_err e;
-    if ((b->cap - b->len <= n || b->max) && (e = buf_grow(b, n))) return e;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    return CUT_OK;
-}
-
-/* want is a word of letters and '-': the first letters compared in any
- * case before any call (most names and methods differ there). */
-static bool name_is(const char *name, size_t n, const char *want, size_t wn)
-{
-    return n == wn && ((unsigned char)name[0] | 0x20) == ((unsigned char)want[0] | 0x20) &&
-           strncasecmp(name, want, wn) == 0;
-}
-
+/* Whether method m is want (a word of letters) in any case: the first
+ * letters compared before any call (most methods differ there). */
 static bool method_is(const char *m, const char *want)
 {
     return ((unsigned char)m[0] | 0x20) == ((unsigned char)want[0] | 0x20) &&
@@ -366,8 +351,8 @@ static enum cut_err put_length(struct buf *b, size_t n)
     d[--i] = '\r';
     do d[--i] = (char)('0' + n % 10);
     while ((n /= 10) != 0);
-    enum cut_err e = put_raw(b, "Content-Length: ", 16);
-    return e ? e : put_raw(b, d + i, sizeof d - (size_t)i);
+    enum cut_err e = buf_append_nonul(b, "Content-Length: ", 16);
+    return e ? e : buf_append_nonul(b, d + i, sizeof d - (size_t)i);
 }
 
 /* Head of the request: "METHOD target HTTP/1.1", the recorded headers
@@ -393,30 +378,30 @@ static enum cut_err build_request(struct h1conn *c, const struct http_request *r
     struct buf *b = &c->out;
     buf_reset(b);
     enum cut_err e = put_clean(b, method, strlen(method));
-    if (!e) e = put_raw(b, " ", 1);
-    if (!e && *target != '/') e = put_raw(b, "/", 1);
+    if (!e) e = buf_append_nonul(b, " ", 1);
+    if (!e && *target != '/') e = buf_append_nonul(b, "/", 1);
     if (!e) e = put_clean(b, target, strlen(target));
-    if (!e) e = put_raw(b, " HTTP/1.1\r\n", 11);
+    if (!e) e = buf_append_nonul(b, " HTTP/1.1\r\n", 11);
     bool host = false;
     for (size_t i = 0; i < r->headers.n && !e; i++) {
         const struct header *hd = &r->headers.v[i];
         size_t nl = (size_t)(hd->value - hd->name - 1); /* one allocation (exchange.h) */
-        if (name_is(hd->name, nl, "Expect", 6)) continue;
-        if (clen && name_is(hd->name, nl, "Content-Length", 14)) continue;
-        host |= name_is(hd->name, nl, "Host", 4);
+        if (text_ieqn(hd->name, nl, "Expect", 6)) continue;
+        if (clen && text_ieqn(hd->name, nl, "Content-Length", 14)) continue;
+        host |= text_ieqn(hd->name, nl, "Host", 4);
         e = put_clean(b, hd->name, nl);
-        if (!e) e = put_raw(b, ": ", *hd->value ? 2 : 1);
+        if (!e) e = buf_append_nonul(b, ": ", *hd->value ? 2 : 1);
         if (!e) e = put_clean(b, hd->value, hd->value_len);
-        if (!e) e = put_raw(b, "\r\n", 2);
+        if (!e) e = buf_append_nonul(b, "\r\n", 2);
     }
     if (!e && !host) {
-        e = put_raw(b, "Host: ", 6);
+        e = buf_append_nonul(b, "Host: ", 6);
         if (!e) e = put_clean(b, auth, alen);
-        if (!e) e = put_raw(b, "\r\n", 2);
+        if (!e) e = buf_append_nonul(b, "\r\n", 2);
     }
     if (!e && clen) e = put_length(b, *body_len);
-    if (!e) e = put_raw(b, "\r\n", 2);
-    if (b->cap) b->data[b->len] = '\0'; /* the appends above leave it out */
+    if (!e) e = buf_append_nonul(b, "\r\n", 2);
+    buf_nul(b); /* the appends above leave it out */
     return e;
 }
 

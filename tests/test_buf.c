@@ -91,6 +91,36 @@ static void test_detach_hands_over_memory(void **state)
     buf_free(&b);
 }
 
+/* A run of _nonul appends, through growth, reads as one string once
+ * buf_nul ends it; a cap still stops them. */
+static void test_nonul_run_then_nul(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    char want[3000];
+    size_t n = 0;
+    for (int i = 0; i < 500; i++) {
+        assert_int_equal(buf_append_nonul(&b, "ab,", 3), CUT_OK);
+        assert_int_equal(buf_putc_nonul(&b, 'z'), CUT_OK);
+        memcpy(want + n, "ab,z", 4);
+        n += 4;
+    }
+    want[n] = '\0';
+    buf_nul(&b);
+    assert_int_equal(b.len, n);
+    assert_string_equal(b.data, want);
+    buf_free(&b);
+    struct buf c;
+    buf_init(&c, 4);
+    assert_int_equal(buf_append_nonul(&c, "abc", 3), CUT_OK);
+    assert_int_equal(buf_putc_nonul(&c, 'd'), CUT_OK);
+    assert_int_equal(buf_putc_nonul(&c, 'e'), CUT_ELIMIT);
+    assert_int_equal(buf_append_nonul(&c, "e", 1), CUT_ELIMIT);
+    buf_nul(&c);
+    assert_string_equal(c.data, "abcd");
+    buf_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -100,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_cap_refuses_growth_past_max),
         cmocka_unit_test(test_consume_and_truncate),
         cmocka_unit_test(test_detach_hands_over_memory),
+        cmocka_unit_test(test_nonul_run_then_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static bool is_hop(const char *name, size_t n)
 {
     if (n < 32 && (hop_lens >> n & 1))
         for (size_t i = 0; i < sizeof hop_headers / sizeof *hop_headers; i++)
-            if (hop_headers[i].len == n && strcasecmp(name, hop_headers[i].name) == 0) return true;
+            if (text_ieqn(name, n, hop_headers[i].name, hop_headers[i].len)) return true;
     return n >= 6 && (name[0] | 0x20) == 'p' && strncasecmp(name, "Proxy-", 6) == 0;
 }
 
@@ -423,7 +423,7 @@ static void drop_hop_headers(struct http_request *req)
         size_t n = (size_t)(hd->value - hd->name - 1); /* one allocation */
         if (!is_hop(hd->name, n)) {
             i++;
-        } else if (n == 10 && strcasecmp(hd->name, "Connection") == 0) {
+        } else if (text_ieqn(hd->name, n, "Connection", 10)) {
             drop_connection(req);
             i = 0;
         } else {
